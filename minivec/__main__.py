@@ -1,0 +1,26 @@
+"""``python -m minivec run --out report/``: the headless end-to-end run."""
+
+import argparse
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m minivec",
+                                     description="Fit mini-vec2vec on shipped data, write a report.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="fit on a ladder level and write metrics.json, "
+                                   "stages.md and curves.png")
+    r.add_argument("--out", default="report", help="report folder (default: report)")
+    r.add_argument("--level", type=int, default=2, choices=[1, 2, 3, 4],
+                   help="ladder level (default 2: sibling encoders, B rotated)")
+    r.add_argument("--subset", action="store_true", help="the small classroom subset")
+    r.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
+    r.add_argument("--eval-every", type=int, default=10,
+                   help="score held-out pairs every N Refine-1 iterations (default 10)")
+    args = parser.parse_args(argv)
+    from .report import run
+
+    run(args.out, args.level, args.subset, args.seed, eval_every=args.eval_every)
+
+
+if __name__ == "__main__":
+    main()

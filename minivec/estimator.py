@@ -1,0 +1,187 @@
+"""``MiniVec2Vec``: the whole pipeline as one scikit-learn-style estimator."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ._checks import check_alpha, check_clusters, check_int, check_neighbors
+from .anchors import anchor_ensemble, centroid_procrustes, relative_representation
+from .metrics import evaluate, nn_cosine
+from .preprocess import center_normalize, prepare, unit_rows
+from .procrustes import procrustes
+from .pseudo_pairs import pseudo_pairs
+from .refine import refine_clustering, refine_matching
+
+#: Rows of A used for the unsupervised nearest-neighbour signal in ``history_``.
+SIGNAL_ROWS = 1000
+_ANCHOR_PARAMS = ("n_runs", "n_clusters", "qap_restarts", "anchor_sample")
+
+
+class MiniVec2Vec(BaseEstimator):
+    """Unsupervised linear alignment of embedding space A to space B (mini-vec2vec).
+
+    Defaults are the paper's hyperparameters.
+
+    Parameters
+    ----------
+    n_runs : anchor runs s in the ensemble (30).
+    n_clusters : k-means clusters c per anchor run (20).
+    qap_restarts : 2-opt restarts per QAP (30).
+    anchor_sample : rows each anchor k-means sees (10,000; None for all).
+    n_neighbors : k, relative-space neighbours averaged per pseudo-pair (50).
+    use_relative : True for the paper's pseudo-pairs; False for the section 6.3 variant,
+        Procrustes straight on the matched centroids.
+    n_iter : T, Refine-1 iterations (100; 0 skips Refine-1).
+    refine_sample : n_s, A rows sampled per Refine-1 iteration (10,000).
+    refine_neighbors : k', B neighbours averaged per mapped row in Refine-1 (50).
+    refine_clusters : c', k-means clusters of Refine-2 (500; 0 skips Refine-2).
+    alpha : smoothing weight of both refinements, in (0, 1] (0.5).
+    eval_every : with ``eval_pairs``, score held-out pairs every this many Refine-1
+        iterations (and always at the end of each stage).
+    random_state : int for exact reproducibility (same int, same ``W_`` to the bit), or None.
+    verbose : progress bars.
+
+    Attributes
+    ----------
+    W_ : (d_A, d_B) float32, the learned map (rows of preprocessed A times W_ land in B).
+    W_initial_ : (d_A, d_B) the map after the anchor stage.
+    mean_A_, mean_B_ : training means used by ``transform`` / ``inverse_transform``.
+    anchor_runs_ : list of ``AnchorRun``, each run's centroids and QAP result.
+    history_ : list of dicts, one per stage and per Refine-1 iteration: stage, iteration,
+        seconds (since fit start), nn_cosine (unsupervised), and with ``eval_pairs`` also
+        mean_cosine, top1, mean_rank, pool_size.
+    """
+
+    def __init__(self, n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000,
+                 n_neighbors=50, use_relative=True, n_iter=100, refine_sample=10_000,
+                 refine_neighbors=50, refine_clusters=500, alpha=0.5, eval_every=1,
+                 random_state=None, verbose=True):
+        self.n_runs = n_runs
+        self.n_clusters = n_clusters
+        self.qap_restarts = qap_restarts
+        self.anchor_sample = anchor_sample
+        self.n_neighbors = n_neighbors
+        self.use_relative = use_relative
+        self.n_iter = n_iter
+        self.refine_sample = refine_sample
+        self.refine_neighbors = refine_neighbors
+        self.refine_clusters = refine_clusters
+        self.alpha = alpha
+        self.eval_every = eval_every
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, X_A, X_B, eval_pairs=None):
+        """Learn W_ from unpaired pools X_A: (n_A, d_A) and X_B: (n_B, d_B).
+
+        eval_pairs: optional (E_A, E_B) held-out pairs, used only to score ``history_``.
+        Returns self.
+        """
+        E_A, E_B = eval_pairs if eval_pairs is not None else (None, None)
+        data = prepare(X_A, X_B, E_A, E_B)
+        X_A, X_B = data.X_A, data.X_B
+        self._check_params(len(X_A), len(X_B))
+        seeds = np.random.SeedSequence(self.random_state).generate_state(4)
+        signal_rng = np.random.default_rng(int(seeds[3]))
+        signal_A = X_A[signal_rng.choice(len(X_A), min(SIGNAL_ROWS, len(X_A)), replace=False)]
+        self.mean_A_, self.mean_B_ = data.mean_A, data.mean_B
+        self.history_ = []
+        t0 = time.perf_counter()
+
+        def record(stage, W, iteration=0, score=True):
+            row = {"stage": stage, "iteration": iteration,
+                   "seconds": round(time.perf_counter() - t0, 3),
+                   "nn_cosine": nn_cosine(W, signal_A, X_B)}
+            if score and data.E_A is not None:
+                row.update(evaluate(W, data.E_A, data.E_B).as_dict())
+            self.history_.append(row)
+
+        self.anchor_runs_, W = self._anchor_stage(X_A, X_B, int(seeds[0]))
+        self.W_initial_ = W
+        record("initial", W)
+        if self.n_iter:
+            W = refine_matching(
+                W, X_A, X_B, self.n_iter, self.refine_sample, self.refine_neighbors, self.alpha,
+                int(seeds[1]), verbose=self.verbose,
+                callback=lambda t, W: record("refine1", W, t,
+                                             t % self.eval_every == 0 or t == self.n_iter))
+        if self.refine_clusters:
+            W = refine_clustering(W, X_A, X_B, self.refine_clusters, self.alpha, int(seeds[2]))
+            record("refine2", W)
+        self.W_ = W
+        self.n_features_in_ = X_A.shape[1]
+        return self
+
+    def _check_params(self, n_A: int, n_B: int):
+        """Every hyperparameter, against the pool sizes n_A and n_B, before any work."""
+        n = min(n_A, n_B)
+        check_clusters(self.n_clusters, min(n, self.anchor_sample or n))
+        check_neighbors(self.n_neighbors, n_B, "n_neighbors")
+        if self.n_iter:
+            check_neighbors(self.refine_neighbors, n_B, "refine_neighbors")
+        if self.refine_clusters:
+            check_clusters(self.refine_clusters, n, "refine_clusters")
+        check_int(self.n_runs, "n_runs", 1)
+        check_int(self.qap_restarts, "qap_restarts", 1)
+        check_int(self.n_iter, "n_iter", 0)
+        check_int(self.refine_clusters, "refine_clusters", 0)
+        check_int(self.eval_every, "eval_every", 1)
+        check_alpha(self.alpha)
+
+    def _anchor_stage(self, X_A, X_B, seed):
+        """Steps 1-3. Cached per data, seed and anchor hyperparameters when random_state is an
+        int, so refitting with only Refine settings changed skips them."""
+        key = None
+        if self.random_state is not None:
+            digest = hashlib.blake2b(X_A.tobytes(), digest_size=16)
+            digest.update(X_B.tobytes())
+            key = (digest.hexdigest(), seed) + tuple(getattr(self, p) for p in _ANCHOR_PARAMS)
+        cache = self.__dict__.get("_cache")
+        if key is None or cache is None or cache["key"] != key:
+            runs = anchor_ensemble(X_A, X_B, self.n_runs, self.n_clusters, self.qap_restarts,
+                                   self.anchor_sample, seed, self.verbose)
+            cache = self._cache = {"key": key, "runs": runs, "maps": {}}
+        mkey = (self.use_relative, self.n_neighbors)
+        if mkey not in cache["maps"]:
+            cache["maps"][mkey] = self._initial_map(X_A, X_B, cache["runs"])
+        return cache["runs"], cache["maps"][mkey]
+
+    def _initial_map(self, X_A, X_B, runs):
+        """Step 3 (pseudo-pairs, then Procrustes) or the section 6.3 variant."""
+        if not self.use_relative:
+            return centroid_procrustes(runs)
+        targets = pseudo_pairs(relative_representation(X_A, runs, "A"),
+                               relative_representation(X_B, runs, "B"), X_B, self.n_neighbors)
+        return procrustes(X_A, targets)
+
+    # -- using the map ---------------------------------------------------------------------
+    def transform(self, X_A):
+        """Map rows of space A into space B. X_A: (n, d_A) raw -> (n, d_B) unit rows,
+        comparable by cosine with B rows preprocessed by B's training mean."""
+        self._check_fitted()
+        return unit_rows(center_normalize(X_A, self.mean_A_, "X_A") @ self.W_)
+
+    def inverse_transform(self, X_B):
+        """Map rows of space B back into space A with W_.T. X_B: (n, d_B) raw -> (n, d_A)."""
+        self._check_fitted()
+        return unit_rows(center_normalize(X_B, self.mean_B_, "X_B") @ self.W_.T)
+
+    def score(self, E_A, E_B) -> float:
+        """Top-1 retrieval accuracy of W_ on held-out pairs (raw rows)."""
+        return self.evaluate(E_A, E_B).top1
+
+    def evaluate(self, E_A, E_B):
+        """``Scores`` of W_ on held-out pairs given as raw rows."""
+        self._check_fitted()
+        return evaluate(self.W_, center_normalize(E_A, self.mean_A_, "E_A"),
+                        center_normalize(E_B, self.mean_B_, "E_B"))
+
+    def _check_fitted(self):
+        if not hasattr(self, "W_"):
+            raise ValueError("this MiniVec2Vec is not fitted yet: call fit(X_A, X_B) first")
+

@@ -1,0 +1,125 @@
+"""Each stage function on problems with a known answer."""
+
+import numpy as np
+import pytest
+
+from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, knn_mean,
+                     match_centroids, nn_cosine, procrustes, qap_objective, random_orthogonal,
+                     relative_representation, smooth, topk)
+from minivec.preprocess import center_normalize, training_mean, unit_rows
+
+
+def test_procrustes_recovers_rotation(rng):
+    A = rng.normal(size=(500, 16))
+    R = random_orthogonal(16, random_state=1)
+    W = procrustes(A, A @ R)
+    np.testing.assert_allclose(W, R, atol=1e-5)
+
+
+def test_procrustes_unequal_dims_gives_orthonormal_rows(rng):
+    A = rng.normal(size=(300, 12))
+    W = procrustes(A, rng.normal(size=(300, 5)))
+    assert W.shape == (12, 5)
+    np.testing.assert_allclose(W.T @ W, np.eye(5), atol=1e-5)
+
+
+def test_smooth_is_convex_combination():
+    W, V = np.zeros((3, 3)), np.ones((3, 3))
+    np.testing.assert_allclose(smooth(W, V, 0.25), 0.25 * V)
+    np.testing.assert_allclose(smooth(W, V, 1.0), V)
+
+
+def test_qap_recovers_known_permutation(rng):
+    # A structured similarity matrix: centroids with distinct pairwise geometry.
+    C = rng.normal(size=(12, 6)) * np.linspace(2, 0.3, 6)
+    S = centroid_similarity(C)
+    perm = rng.permutation(12)
+    S_B = S[np.ix_(np.argsort(perm), np.argsort(perm))]  # B's centroid perm[i] is A's i
+    res = match_centroids(S, S_B, restarts=20, random_state=0)
+    np.testing.assert_array_equal(res.perm, perm)
+    assert res.objective == pytest.approx(qap_objective(S, S_B, perm))
+    assert res.objectives.shape == (20,) and res.objectives.max() == pytest.approx(res.objective)
+
+
+def test_qap_is_deterministic_for_a_seed(rng):
+    S_A = centroid_similarity(rng.normal(size=(10, 4)))
+    S_B = centroid_similarity(rng.normal(size=(10, 4)))
+    a, b = (match_centroids(S_A, S_B, 5, random_state=3) for _ in range(2))
+    np.testing.assert_array_equal(a.perm, b.perm)
+    np.testing.assert_array_equal(a.objectives, b.objectives)
+
+
+def test_topk_matches_brute_force(rng):
+    Q = unit_rows(rng.normal(size=(70, 8)).astype(np.float32))
+    X = unit_rows(rng.normal(size=(300, 8)).astype(np.float32))
+    idx, sims = topk(Q, X, 5)
+    brute = np.argsort(-(Q @ X.T), axis=1)[:, :5]
+    np.testing.assert_array_equal(np.sort(idx, 1), np.sort(brute, 1))
+    np.testing.assert_allclose(sims, np.take_along_axis(Q @ X.T, idx, 1), rtol=1e-6)
+
+
+def test_topk_in_many_blocks(monkeypatch, rng):
+    import minivec.neighbors as nb
+    monkeypatch.setattr(nb, "BLOCK_ENTRIES", 300 * 7)  # 7 query rows per block
+    Q = rng.normal(size=(50, 8)).astype(np.float32)
+    X = rng.normal(size=(300, 8)).astype(np.float32)
+    idx, _ = topk(Q, X, 3)
+    np.testing.assert_array_equal(np.sort(idx, 1), np.sort(np.argsort(-(Q @ X.T), 1)[:, :3], 1))
+
+
+def test_knn_mean_averages_other_space(rng):
+    X = unit_rows(rng.normal(size=(200, 6)).astype(np.float32))
+    Y = rng.normal(size=(200, 3)).astype(np.float32)
+    out = knn_mean(X[:10], X, 4, Y)
+    idx = np.argsort(-(X[:10] @ X.T), axis=1)[:, :4]
+    np.testing.assert_allclose(out, Y[idx].mean(1), rtol=1e-5, atol=1e-6)
+
+
+def test_evaluate_matches_brute_force(rng):
+    E_A = unit_rows(rng.normal(size=(120, 10)).astype(np.float32))
+    E_B = unit_rows(E_A + 0.6 * rng.normal(size=E_A.shape).astype(np.float32))
+    W = identity_map(10, 10)
+    s = evaluate(W, E_A, E_B)
+    S = E_A @ E_B.T
+    ranks = 1 + (S > np.diag(S)[:, None]).sum(1)
+    assert s.pool_size == 120
+    assert s.top1 == pytest.approx((ranks == 1).mean())
+    assert s.mean_rank == pytest.approx(ranks.mean())
+    assert s.mean_cosine == pytest.approx(np.diag(S).mean(), abs=1e-6)
+    assert 0.0 < s.top1 < 1.0  # the noise makes this a real test of ranking
+
+
+def test_evaluate_perfect_and_random(rng):
+    E = rng.normal(size=(256, 16)).astype(np.float32)
+    assert evaluate(identity_map(16, 16), E, E).top1 == 1.0
+    assert evaluate(identity_map(16, 16), E, E).mean_rank == 1.0
+    far = evaluate(random_orthogonal(16, random_state=0), E, E)
+    assert far.top1 < 0.2 and far.mean_rank > 20
+
+
+def test_center_normalize_uses_given_mean(rng):
+    X = rng.normal(size=(50, 4)) + 5
+    m = training_mean(X)
+    Y = center_normalize(X, m)
+    np.testing.assert_allclose(np.linalg.norm(Y, axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose((X - m) / np.linalg.norm(X - m, axis=1, keepdims=True), Y,
+                               atol=1e-5)
+
+
+def test_anchor_run_and_relative_representation(synthetic):
+    d = synthetic.prepare()
+    run = anchor_run(d.X_A, d.X_B, n_clusters=10, restarts=5, sample_size=2000, random_state=0)
+    assert run.centroids_A.shape == (10, 32) and run.centroids_B.shape == (10, 32)
+    assert sorted(run.qap.perm) == list(range(10))
+    R_A = relative_representation(d.X_A, [run, run], "A")
+    assert R_A.shape == (len(d.X_A), 20)
+    np.testing.assert_allclose(np.linalg.norm(R_A, axis=1), 1, rtol=1e-5)
+    with pytest.raises(ValueError, match="side"):
+        relative_representation(d.X_A, [run], "C")
+
+
+def test_nn_cosine_rises_with_a_better_map(synthetic):
+    d = synthetic.prepare()
+    good = nn_cosine(synthetic.rotation, d.X_A[:300], d.X_B)
+    bad = nn_cosine(random_orthogonal(32, random_state=5), d.X_A[:300], d.X_B)
+    assert good > bad
