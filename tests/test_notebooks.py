@@ -1,0 +1,49 @@
+"""Every notebook runs top to bottom in a fresh kernel, and every slider panel redraws.
+
+After a notebook has run, one more cell is executed in the same kernel: it finds every
+``minivec.widgets.Panel``, moves each slider one step, and checks the panel redrew without
+an error and that its figures of merit changed for at least one slider.
+"""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+MOVE_EVERY_SLIDER = '''
+from minivec.widgets import Panel as _Panel
+_panels = [v for v in list(globals().values()) if isinstance(v, _Panel)]
+for _p in _panels:
+    assert _p.error is None, _p.error
+    _changed = False
+    for _name, _c in _p.controls.items():
+        _before, _draws = _p.last, _p.draws
+        _up = _c.value + _c.step
+        _c.value = _up if _up <= _c.max else _c.value - _c.step
+        assert _p.error is None, f"{_name}: {_p.error}"
+        assert _p.draws == _draws + 1, f"moving {_name} did not redraw"
+        _changed |= _p.last != _before
+    assert _changed, "no slider changed the panel's figures of merit"
+print(f"{len(_panels)} panels checked")
+'''
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 8, [n.name for n in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_and_sliders_redraw(path):
+    nb = nbformat.read(path, as_version=4)
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+        f"{path.name} is committed with outputs: strip them"
+    nb.cells.append(nbformat.v4.new_code_cell(MOVE_EVERY_SLIDER))
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors
