@@ -80,3 +80,11 @@ def check_map(W, d_A: int, d_B: int) -> np.ndarray:
         raise ValueError(f"map W has shape {W.shape}, expected ({d_A}, {d_B}) "
                          "for rows of A with d_A columns mapped into B's d_B")
     return W
+
+
+def check_tol(tol):
+    """Convergence tolerance: None (no early stop) or a real number >= 0."""
+    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, numbers.Real)
+                            or not tol >= 0):
+        raise ValueError(f"tol must be None or a number >= 0, got {tol!r}")
+    return tol

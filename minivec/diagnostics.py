@@ -85,3 +85,128 @@ def pseudo_pair_quality(targets: np.ndarray, true_B: np.ndarray) -> np.ndarray:
     """Cosine between each pseudo-pair target and the true B embedding of the same A text
     (*oracle*). targets, true_B: (n, d_B). Returns (n,) cosines."""
     return np.einsum("ij,ij->i", unit_rows(targets), unit_rows(true_B))
+
+
+def similarity_pairs(P_A: np.ndarray, P_B: np.ndarray, n: int = 500, shuffle: bool = False,
+                     random_state: int = 0) -> tuple:
+    """The off-diagonal pairwise cosines behind ``similarity_correlation`` (*oracle*).
+
+    P_A: (m, d_A), P_B: (m, d_B) unit rows of the same m texts. Draws the same n rows as
+    ``similarity_correlation`` with the same arguments, so ``np.corrcoef(s_A, s_B)[0, 1]``
+    equals it (each unordered pair is kept once, which leaves the correlation unchanged).
+    Returns (s_A, s_B), two (n * (n - 1) / 2,) float arrays: the cosine of each pair of texts
+    in space A and in space B (with shuffle, B's texts are a permutation of A's).
+    """
+    rng = np.random.default_rng(random_state)
+    idx = rng.choice(len(P_A), min(n, len(P_A)), replace=False)
+    idx_B = rng.permutation(idx) if shuffle else idx
+    S_A, S_B = P_A[idx] @ P_A[idx].T, P_B[idx_B] @ P_B[idx_B].T
+    upper = np.triu_indices(len(idx), k=1)
+    return S_A[upper], S_B[upper]
+
+
+def centroid_matrices(run: AnchorRun) -> dict:
+    """The centroid similarity matrices of one anchor run, for plotting.
+
+    Returns {"A": S_A, "B_kmeans": S_B in k-means' own order, "B_matched": S_B re-ordered by
+    the QAP permutation (row j is the B centroid matched to A centroid j)}, each (c, c).
+    """
+    S_B_matched = centroid_similarity(run.centroids_B)
+    inverse = np.argsort(run.qap.perm)  # undo the re-ordering: back to k-means' numbering
+    return {"A": centroid_similarity(run.centroids_A),
+            "B_kmeans": S_B_matched[np.ix_(inverse, inverse)], "B_matched": S_B_matched}
+
+
+def oracle_assignment(run: AnchorRun, W_true: np.ndarray) -> dict:
+    """The best one-to-one matching of the run's centroids under a trusted map (*oracle*).
+
+    ``true_partners`` may send two A centroids to one B centroid (independent k-means runs
+    do not cut the data identically), and then ``true_matching_objective`` is nan. Here the
+    Hungarian algorithm picks the permutation with the largest total cosine between mapped A
+    centroids and B centroids, so the "true" matching always exists. Returns perm ((c,) int,
+    in the run's matched order: perm[j] == j means the QAP got centroid j right), fraction
+    (share of such j), objective (its QAP objective, to compare with ``run.qap.objective``)
+    and cosine (mean cosine of the oracle-matched centroid pairs: how well clusters
+    correspond at all).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    C = (run.centroids_A @ W_true) @ run.centroids_B.T
+    _, perm = linear_sum_assignment(-C)
+    c = len(perm)
+    objective = qap_objective(centroid_similarity(run.centroids_A),
+                              centroid_similarity(run.centroids_B), perm)
+    return {"perm": perm, "fraction": float(np.mean(perm == np.arange(c))),
+            "objective": objective, "cosine": float(C[np.arange(c), perm].mean())}
+
+
+def similarity_order(S: np.ndarray) -> np.ndarray:
+    """A display order for a (c, c) similarity matrix: the leaf order of average-linkage
+    clustering on 1 - S, so similar items sit next to each other and blocks show up in a
+    heatmap. Purely cosmetic. Returns a (c,) permutation."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    D = np.clip(1.0 - np.asarray(S, float), 0.0, None)
+    np.fill_diagonal(D, 0.0)
+    if len(D) < 3:
+        return np.arange(len(D))
+    return leaves_list(linkage(squareform((D + D.T) / 2, checks=False), "average"))
+
+
+def anchor_run_summary(run: AnchorRun, W_true: np.ndarray | None = None) -> dict:
+    """Figures of merit of one anchor run, as a flat dict of numbers.
+
+    Always (data only): clusters c, objective (best QAP objective), runner_up and gap (see
+    ``qap_margin``). With a trusted map W_true (*oracle*, measuring only): matched_fraction,
+    chance (1 / c, the expected fraction for a random matching), true_objective
+    (``true_matching_objective``, nan when true partners collide), and the Hungarian oracle's
+    assignment_fraction and assignment_objective (``oracle_assignment``).
+    """
+    out = {"clusters": len(run.centroids_A), "objective": float(run.qap.objective)}
+    margin = qap_margin(run)
+    out.update(runner_up=margin["runner_up"], gap=margin["gap"])
+    if W_true is not None:
+        oracle = oracle_assignment(run, W_true)
+        out.update(matched_fraction=matched_fraction(run, W_true),
+                   chance=1.0 / len(run.centroids_A),
+                   true_objective=true_matching_objective(run, W_true),
+                   assignment_fraction=oracle["fraction"],
+                   assignment_objective=oracle["objective"])
+    return out
+
+
+def relative_scores(runs: list, E_A: np.ndarray, E_B: np.ndarray):
+    """Held-out metrics of retrieval in relative space (*oracle*): ``Scores``.
+
+    E_A, E_B: (n, d) preprocessed held-out pairs. Both sides go into the relative space of
+    ``runs`` (s*c coordinates) and are compared there as they are: mean_cosine is the mean
+    relative-space cosine of true pairs, top1 agrees with ``relative_top1``, and mean_rank
+    (chance about n/2) shows progress long before top-1 moves.
+    """
+    from .metrics import evaluate
+
+    R_A = relative_representation(E_A, runs, "A")
+    R_B = relative_representation(E_B, runs, "B")
+    return evaluate(np.eye(R_A.shape[1], dtype=np.float32), R_A, R_B)
+
+
+def scores_table(scores: dict) -> str:
+    """A Markdown table of held-out ``Scores`` per map: {name: Scores} -> str with columns
+    map, mean cosine, top-1, mean rank, pool."""
+    lines = ["| map | mean cosine | top-1 | mean rank | pool |", "|---|---|---|---|---|"]
+    for name, s in scores.items():
+        lines.append(f"| {name} | {s.mean_cosine:.3f} | {s.top1:.3f} | {s.mean_rank:.1f} | "
+                     f"{s.pool_size} |")
+    return "\n".join(lines)
+
+
+def orthogonality_gap(W: np.ndarray) -> float:
+    """How far a map is from orthogonal: ||G - I||_F / sqrt(m), G the smaller Gram matrix.
+
+    W: (d_A, d_B). G is W^T W when d_A >= d_B, else W W^T (m = min(d_A, d_B)). 0 for a
+    Procrustes map; the smoothing of Refine-1/2 ((1 - alpha) W + alpha W_new) moves W off it.
+    """
+    W = np.asarray(W, np.float64)
+    G = W.T @ W if W.shape[0] >= W.shape[1] else W @ W.T
+    return float(np.linalg.norm(G - np.eye(len(G))) / np.sqrt(len(G)))

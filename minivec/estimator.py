@@ -8,13 +8,13 @@ import time
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ._checks import check_alpha, check_clusters, check_int, check_neighbors
+from ._checks import check_alpha, check_clusters, check_int, check_neighbors, check_tol
 from .anchors import anchor_ensemble, centroid_procrustes, relative_representation
 from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
 from .pseudo_pairs import pseudo_pairs
-from .refine import refine_clustering, refine_matching
+from .refine import DEFAULT_TOL, refine_clustering, refine_matching
 
 #: Rows of A used for the unsupervised nearest-neighbour signal in ``history_``.
 SIGNAL_ROWS = 1000
@@ -40,6 +40,8 @@ class MiniVec2Vec(BaseEstimator):
     refine_neighbors : k', B neighbours averaged per mapped row in Refine-1 (50).
     refine_clusters : c', k-means clusters of Refine-2 (500; 0 skips Refine-2).
     alpha : smoothing weight of both refinements, in (0, 1] (0.5).
+    tol : unsupervised early stop of Refine-1 (relative change of W per iteration, see
+        ``refine_matching``), with n_iter as the cap; None runs all n_iter iterations.
     eval_every : with ``eval_pairs``, score held-out pairs every this many Refine-1
         iterations (and always at the end of each stage).
     random_state : int for exact reproducibility (same int, same ``W_`` to the bit), or None.
@@ -49,6 +51,7 @@ class MiniVec2Vec(BaseEstimator):
     ----------
     W_ : (d_A, d_B) float32, the learned map (rows of preprocessed A times W_ land in B).
     W_initial_ : (d_A, d_B) the map after the anchor stage.
+    n_iter_ : Refine-1 iterations actually run (fewer than n_iter when tol stopped it).
     mean_A_, mean_B_ : training means used by ``transform`` / ``inverse_transform``.
     anchor_runs_ : list of ``AnchorRun``, each run's centroids and QAP result.
     history_ : list of dicts, one per stage and per Refine-1 iteration: stage, iteration,
@@ -58,8 +61,8 @@ class MiniVec2Vec(BaseEstimator):
 
     def __init__(self, n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000,
                  n_neighbors=50, use_relative=True, n_iter=100, refine_sample=10_000,
-                 refine_neighbors=50, refine_clusters=500, alpha=0.5, eval_every=1,
-                 random_state=None, verbose=True):
+                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=DEFAULT_TOL,
+                 eval_every=1, random_state=None, verbose=True):
         self.n_runs = n_runs
         self.n_clusters = n_clusters
         self.qap_restarts = qap_restarts
@@ -71,6 +74,7 @@ class MiniVec2Vec(BaseEstimator):
         self.refine_neighbors = refine_neighbors
         self.refine_clusters = refine_clusters
         self.alpha = alpha
+        self.tol = tol
         self.eval_every = eval_every
         self.random_state = random_state
         self.verbose = verbose
@@ -104,12 +108,19 @@ class MiniVec2Vec(BaseEstimator):
         self.anchor_runs_, W = self._anchor_stage(X_A, X_B, int(seeds[0]))
         self.W_initial_ = W
         record("initial", W)
+        done = []
+
+        def on_iteration(t, W):
+            done.append(t)
+            record("refine1", W, t, t % self.eval_every == 0)
+
         if self.n_iter:
-            W = refine_matching(
-                W, X_A, X_B, self.n_iter, self.refine_sample, self.refine_neighbors, self.alpha,
-                int(seeds[1]), verbose=self.verbose,
-                callback=lambda t, W: record("refine1", W, t,
-                                             t % self.eval_every == 0 or t == self.n_iter))
+            W = refine_matching(W, X_A, X_B, self.n_iter, self.refine_sample,
+                                self.refine_neighbors, self.alpha, int(seeds[1]),
+                                callback=on_iteration, verbose=self.verbose, tol=self.tol)
+            if data.E_A is not None and "top1" not in self.history_[-1]:
+                self.history_[-1].update(evaluate(W, data.E_A, data.E_B).as_dict())
+        self.n_iter_ = len(done)
         if self.refine_clusters:
             W = refine_clustering(W, X_A, X_B, self.refine_clusters, self.alpha, int(seeds[2]))
             record("refine2", W)
@@ -132,6 +143,7 @@ class MiniVec2Vec(BaseEstimator):
         check_int(self.refine_clusters, "refine_clusters", 0)
         check_int(self.eval_every, "eval_every", 1)
         check_alpha(self.alpha)
+        check_tol(self.tol)
 
     def _anchor_stage(self, X_A, X_B, seed):
         """Steps 1-3. Cached per data, seed and anchor hyperparameters when random_state is an

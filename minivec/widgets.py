@@ -74,3 +74,77 @@ class Panel(W.VBox):
 
 def _fmt(v) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+#: The explorer's sliders: keyword (a ``MiniVec2Vec`` parameter) -> (plain description,
+#: default, min, max, step). Anchor sliders first, then Refine sliders. Defaults are the
+#: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
+#: c' (paper 500; 0 skips Refine-2), chosen so that a Refine slider redraws in about a second.
+EXPLORER_SLIDERS = {
+    "n_runs": ("anchor runs s", 30, 1, 40, 1),
+    "n_clusters": ("anchor clusters c", 20, 4, 60, 1),
+    "qap_restarts": ("QAP restarts per run", 30, 1, 60, 1),
+    "n_neighbors": ("pseudo-pair neighbours k", 50, 1, 200, 5),
+    "n_iter": ("Refine-1 iterations T", 20, 0, 100, 5),
+    "refine_sample": ("Refine-1 sample n_s", 1000, 250, 3000, 250),
+    "refine_neighbors": ("Refine-1 neighbours k'", 50, 1, 200, 5),
+    "alpha": ("smoothing alpha", 0.5, 0.05, 1.0, 0.05),
+    "refine_clusters": ("Refine-2 clusters c' (0 = skip)", 0, 0, 500, 50),
+}
+#: Keywords whose change recomputes the anchor stage (k-means and QAP for every run);
+#: n_neighbors reuses the cached runs and recomputes only the pseudo-pairs.
+ANCHOR_KEYS = ("n_runs", "n_clusters", "qap_restarts")
+
+
+def explorer(pair, random_state: int = 0, **initial) -> Panel:
+    """A ``Panel`` with a slider for every ``MiniVec2Vec`` hyperparameter, on one problem.
+
+    pair: an ``AlignmentPair`` (X_A: (n_A, d_A), X_B: (n_B, d_B) pools, E_A / E_B held-out
+    pairs used only to score). random_state: the seed of the one estimator the panel keeps.
+    initial: starting slider values by keyword, e.g. ``explorer(pair, n_runs=10)``; keys are
+    those of ``EXPLORER_SLIDERS``. Every redraw calls ``set_params`` and ``fit`` on the same
+    estimator, which caches the anchor stage per data and anchor settings: moving an anchor
+    slider recomputes k-means and QAP for every run, moving a Refine slider costs only the
+    refinement. Held-out pairs are scored at 5 points of Refine-1 (and after Refine-2).
+
+    The figure is ``minivec.plot.plot_history``; the stats line under it gives top1,
+    mean_cosine and mean_rank (held out, final map), nn_cosine (unsupervised), initial_top1
+    (the anchor stage's map), anchor_seconds (near 0 when the cache served it) and seconds (the
+    whole fit). Returns the Panel; ``panel.estimator`` is the fitted ``MiniVec2Vec``.
+    """
+    import time
+
+    from .estimator import MiniVec2Vec
+    from .plot import plot_history
+
+    unknown = set(initial) - set(EXPLORER_SLIDERS)
+    if unknown:
+        raise ValueError(f"explorer has no slider {sorted(unknown)}; "
+                         f"choose from {list(EXPLORER_SLIDERS)}")
+    controls = {}
+    for key, (text, value, lo, hi, step) in EXPLORER_SLIDERS.items():
+        value = initial.get(key, value)
+        make = float_slider if isinstance(step, float) else int_slider
+        controls[key] = make(text, value, min(lo, value), max(hi, value), step)
+    est = MiniVec2Vec(random_state=random_state, tol=None, verbose=False)
+
+    def draw(**values):
+        est.set_params(eval_every=max(1, values["n_iter"] // 4), **values)
+        t0 = time.perf_counter()
+        est.fit(pair.X_A, pair.X_B, eval_pairs=(pair.E_A, pair.E_B))
+        seconds = time.perf_counter() - t0
+        first, last = est.history_[0], est.history_[-1]
+        plot_history(est.history_, title=(
+            f"{pair.name}: s={values['n_runs']}, c={values['n_clusters']}, "
+            f"T={values['n_iter']}, n_s={values['refine_sample']}, alpha={values['alpha']:.2f}, "
+            f"c'={values['refine_clusters']}"))
+        return {"top1": float(last["top1"]), "mean_cosine": float(last["mean_cosine"]),
+                "mean_rank": float(last["mean_rank"]), "nn_cosine": float(last["nn_cosine"]),
+                "initial_top1": float(first["top1"]),
+                "anchor_seconds": float(first["seconds"]), "seconds": float(seconds)}
+
+    panel = Panel(draw, controls, columns=2, title=(
+        f"mini-vec2vec explorer, {pair.name} (top-1 among {len(pair.E_A)} held-out pairs; "
+        "anchor sliders recompute k-means and QAP, Refine sliders only the refinement)"))
+    panel.estimator = est
+    return panel

@@ -112,3 +112,16 @@ def test_unequal_dimensions_map_shape():
     assert m.W_.shape == (16, 8)
     assert m.transform(p.E_A).shape == (256, 8)
     assert m.inverse_transform(p.E_B @ P).shape == (256, 16)
+
+
+def test_refine1_stops_early_by_its_unsupervised_test(synthetic):
+    p = synthetic
+    capped = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 200, "tol": 2e-3}).fit(
+        p.X_A, p.X_B, (p.E_A, p.E_B))
+    assert capped.n_iter_ < 200
+    assert capped.history_[-2]["stage"] == "refine1" and "top1" in capped.history_[-2]
+    full = MiniVec2Vec(random_state=0, **{**FAST, "tol": None}).fit(p.X_A, p.X_B)
+    assert full.n_iter_ == FAST["n_iter"]
+    with pytest.raises(ValueError, match="tol"):
+        MiniVec2Vec(tol=-1.0, verbose=False, **{k: v for k, v in FAST.items()
+                                                if k != "verbose"}).fit(p.X_A, p.X_B)

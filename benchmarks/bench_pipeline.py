@@ -1,0 +1,180 @@
+"""Per-stage wall time and peak memory of mini-vec2vec at the paper's hyperparameters.
+
+    python benchmarks/bench_pipeline.py [--level 2] [--naive-iter 3] [--skip-naive]
+
+Runs, on the shipped pair of the chosen ladder level (about 15,000 rows a side, 384-d):
+1. the machine's float32 BLAS throughput (GFLOP/s), to read times against the floor of the
+   matrix products;
+2. minivec's stages one by one, with Refine-1 stopped by its unsupervised convergence test
+   (T=100 as the cap) and again with all T iterations;
+3. the straightforward implementation in ``naive.py`` on the same data and settings. Its
+   Refine-1 is timed over ``--naive-iter`` iterations and extrapolated to T, labelled so.
+Evaluation over the 8,192 held-out pairs is timed for both. A benchmark, not a test: it
+prints its figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+import naive  # noqa: E402
+
+import minivec  # noqa: E402
+from minivec.data import ladder  # noqa: E402
+
+PAPER = dict(n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000, n_neighbors=50,
+             n_iter=100, refine_sample=10_000, refine_neighbors=50, refine_clusters=500,
+             alpha=0.5)
+
+
+def blas_gflops(n: int = 4096, repeats: int = 3) -> float:
+    """Best float32 GEMM throughput over ``repeats`` (n x n) @ (n x n) products."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n, n), np.float32), rng.random((n, n), np.float32)
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9
+
+
+class Stage:
+    """Context manager recording wall seconds and peak traced memory (MB) into ``rows``."""
+
+    def __init__(self, rows: list, name: str, flops: float = 0.0):
+        self.rows, self.name, self.flops = rows, name, flops
+
+    def __enter__(self):
+        tracemalloc.start()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        seconds = time.perf_counter() - self.t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        self.rows.append({"stage": self.name, "seconds": seconds, "peak_mb": peak / 2**20,
+                          "gflop": self.flops / 1e9})
+
+
+def run_minivec(data, p, rows, early_stop: bool) -> int:
+    """minivec's stages; returns the number of Refine-1 iterations run."""
+    n_A, n_B, d = len(data.X_A), len(data.X_B), data.X_A.shape[1]
+    tag = "" if early_stop else " (all T)"
+    if early_stop:
+        with Stage(rows, "anchors (s runs: k-means + QAP)"):
+            runs = minivec.anchor_ensemble(data.X_A, data.X_B, p["n_runs"], p["n_clusters"],
+                                           p["qap_restarts"], p["anchor_sample"], 0, False)
+        r = p["n_runs"] * p["n_clusters"]
+        with Stage(rows, "relative reps + pseudo-pairs + Procrustes", 2 * n_A * n_B * r):
+            targets = minivec.pseudo_pairs(minivec.relative_representation(data.X_A, runs, "A"),
+                                           minivec.relative_representation(data.X_B, runs, "B"),
+                                           data.X_B, p["n_neighbors"])
+            run_minivec.W0 = minivec.procrustes(data.X_A, targets)
+    iters = []
+    with Stage(rows, "Refine-1" + tag) as st:
+        W = minivec.refine_matching(run_minivec.W0, data.X_A, data.X_B, p["n_iter"],
+                                    p["refine_sample"], p["refine_neighbors"], p["alpha"], 1,
+                                    tol=minivec.refine.DEFAULT_TOL if early_stop else None,
+                                    callback=lambda t, W: iters.append(t), verbose=False)
+    st.rows[-1]["gflop"] = 2 * len(iters) * p["refine_sample"] * n_B * d / 1e9
+    st.rows[-1]["stage"] += f" ({len(iters)} iterations)"
+    if early_stop:
+        with Stage(rows, "Refine-2"):
+            W = minivec.refine_clustering(W, data.X_A, data.X_B, p["refine_clusters"],
+                                          p["alpha"], 2)
+        n = len(data.E_A)
+        with Stage(rows, f"evaluate ({n} pairs)", 2 * n * n * d):
+            score = minivec.evaluate(W, data.E_A, data.E_B)
+        rows.append({"stage": f"-> top-1 {score.top1:.3f}, mean rank {score.mean_rank:.2f}",
+                     "seconds": np.nan, "peak_mb": np.nan, "gflop": 0})
+    return len(iters)
+
+
+def run_naive(data, p, rows, naive_iter: int):
+    """The straightforward implementation on the same data and settings."""
+    rng = np.random.default_rng(0)
+    X_A, X_B = data.X_A.astype(np.float64), data.X_B.astype(np.float64)
+    with Stage(rows, "anchors (s runs: k-means + QAP)"):
+        C_A, C_B = naive.anchors(X_A, X_B, p["n_runs"], p["n_clusters"], p["qap_restarts"],
+                                 p["anchor_sample"], rng)
+    with Stage(rows, "relative reps + pseudo-pairs + Procrustes"):
+        W = naive.initial_map(X_A, X_B, C_A, C_B, p["n_neighbors"])
+    with Stage(rows, f"Refine-1 ({naive_iter} iterations, measured)"):
+        for _ in range(naive_iter):
+            W = naive.refine1_step(W, X_A, X_B, p["refine_sample"], p["refine_neighbors"],
+                                   p["alpha"], rng)
+    per = rows[-1]["seconds"] / naive_iter
+    rows.append({"stage": f"Refine-1 (all {p['n_iter']} iterations, EXTRAPOLATED)",
+                 "seconds": per * p["n_iter"], "peak_mb": rows[-1]["peak_mb"], "gflop": 0})
+    with Stage(rows, "Refine-2"):
+        W = naive.refine2(W, X_A, X_B, p["refine_clusters"], p["alpha"], 2)
+    with Stage(rows, f"evaluate ({len(data.E_A)} pairs)"):
+        naive.evaluate(W, data.E_A.astype(np.float64), data.E_B.astype(np.float64))
+
+
+def show(title: str, rows: list, gflops: float):
+    print(f"\n{title}\n| stage | seconds | peak traced MB | GFLOP in products | BLAS floor s |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        if np.isnan(r["seconds"]):
+            print(f"| {r['stage']} | | | | |")
+            continue
+        floor = f"{r['gflop'] / gflops:.1f}" if r["gflop"] else ""
+        gf = f"{r['gflop']:.0f}" if r["gflop"] else ""
+        print(f"| {r['stage']} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {gf} | {floor} |")
+
+
+def total(rows, skip=("all T", "measured")) -> float:
+    return sum(r["seconds"] for r in rows
+               if not np.isnan(r["seconds"]) and not any(s in r["stage"] for s in skip))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--level", type=int, default=2)
+    ap.add_argument("--naive-iter", type=int, default=3)
+    ap.add_argument("--skip-naive", action="store_true")
+    args = ap.parse_args(argv)
+    from threadpoolctl import threadpool_info
+
+    blas = [f"{i['internal_api']} {i.get('architecture', '')} x{i['num_threads']}"
+            for i in threadpool_info() if i["user_api"] == "blas"]
+    gflops = blas_gflops()
+    pair = ladder(args.level)
+    data = pair.prepare()
+    print(f"{pair.name}: A {data.X_A.shape}, B {data.X_B.shape}, {len(data.E_A)} held-out pairs")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, BLAS {blas}, "
+          f"float32 GEMM {gflops:.0f} GFLOP/s")
+    mine = []
+    run_minivec(data, PAPER, mine, early_stop=True)
+    run_minivec(data, PAPER, mine, early_stop=False)
+    show("minivec (paper hyperparameters)", mine, gflops)
+    t_mine = total(mine)
+    t_all = t_mine - next(r["seconds"] for r in mine if r["stage"].startswith("Refine-1 (")) + \
+        next(r["seconds"] for r in mine if "all T" in r["stage"])
+    print(f"\nminivec full fit: {t_mine:.1f} s with early stopping, {t_all:.1f} s with all "
+          f"{PAPER['n_iter']} Refine-1 iterations; peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MB")
+    if not args.skip_naive:
+        slow = []
+        run_naive(data, PAPER, slow, args.naive_iter)
+        show("straightforward implementation (benchmarks/naive.py)", slow, gflops)
+        t_slow = total(slow)
+        print(f"\nstraightforward full fit (Refine-1 extrapolated): {t_slow:.1f} s; "
+              f"ratio to minivec with all T: {t_slow / t_all:.1f}x, with early stopping: "
+              f"{t_slow / t_mine:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
