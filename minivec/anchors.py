@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ._checks import check_clusters, check_int
@@ -46,12 +47,19 @@ def anchor_run(X_A: np.ndarray, X_B: np.ndarray, n_clusters: int = 20, restarts:
 
 def anchor_ensemble(X_A: np.ndarray, X_B: np.ndarray, n_runs: int = 30, n_clusters: int = 20,
                     restarts: int = 30, sample_size: int | None = 10_000,
-                    random_state: int | None = None, verbose: bool = True) -> list:
-    """``n_runs`` independent anchor runs (step 2's ensemble). Returns a list of ``AnchorRun``."""
+                    random_state: int | None = None, verbose: bool = True,
+                    n_jobs: int | None = None) -> list:
+    """``n_runs`` independent anchor runs (step 2's ensemble). Returns a list of ``AnchorRun``.
+
+    n_jobs: worker processes (joblib; None is 1, -1 all cores). Every run has its own seed
+    and k-means runs single-threaded, so any n_jobs gives the same runs to the bit.
+    """
     n_runs = check_int(n_runs, "n_runs", 1)
     seeds = np.random.SeedSequence(random_state).generate_state(n_runs)
-    return [anchor_run(X_A, X_B, n_clusters, restarts, sample_size, int(seed))
-            for seed in tqdm(seeds, desc="anchor runs", disable=not verbose, leave=False)]
+    jobs = (delayed(anchor_run)(X_A, X_B, n_clusters, restarts, sample_size, int(seed))
+            for seed in seeds)
+    runs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    return list(tqdm(runs, total=n_runs, desc="anchor runs", disable=not verbose, leave=False))
 
 
 def relative_representation(X: np.ndarray, runs: list, side: str) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
 
 from ._checks import check_clusters
 
@@ -24,4 +25,7 @@ def kmeans_centroids(X: np.ndarray, n_clusters: int, random_state: int,
     """
     n_clusters = check_clusters(n_clusters, len(X))
     km = KMeans(n_clusters=n_clusters, init=init, n_init=n_init, random_state=random_state)
-    return km.fit(X).cluster_centers_.astype(np.float32)
+    # One thread: the same centroids to the bit in any process (see anchor_ensemble's
+    # n_jobs), and no threads spinning against each other on a busy 2-core machine.
+    with threadpool_limits(limits=1):
+        return km.fit(X).cluster_centers_.astype(np.float32)

@@ -14,7 +14,7 @@ from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
 from .pseudo_pairs import pseudo_pairs
-from .refine import DEFAULT_TOL, refine_clustering, refine_matching
+from .refine import refine_clustering, refine_matching
 
 #: Rows of A used for the unsupervised nearest-neighbour signal in ``history_``.
 SIGNAL_ROWS = 1000
@@ -40,10 +40,13 @@ class MiniVec2Vec(BaseEstimator):
     refine_neighbors : k', B neighbours averaged per mapped row in Refine-1 (50).
     refine_clusters : c', k-means clusters of Refine-2 (500; 0 skips Refine-2).
     alpha : smoothing weight of both refinements, in (0, 1] (0.5).
-    tol : unsupervised early stop of Refine-1 (relative change of W per iteration, see
-        ``refine_matching``), with n_iter as the cap; None runs all n_iter iterations.
+    tol : unsupervised early stop of Refine-1, with n_iter as the cap (see
+        ``refine_matching``; ``minivec.refine.DEFAULT_TOL`` is a good value); None (the
+        paper's way) runs all n_iter iterations.
     eval_every : with ``eval_pairs``, score held-out pairs every this many Refine-1
         iterations (and always at the end of each stage).
+    n_jobs : processes for the anchor runs (None: 1; -1: all cores); the result does not
+        depend on it.
     random_state : int for exact reproducibility (same int, same ``W_`` to the bit), or None.
     verbose : progress bars.
 
@@ -61,8 +64,8 @@ class MiniVec2Vec(BaseEstimator):
 
     def __init__(self, n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000,
                  n_neighbors=50, use_relative=True, n_iter=100, refine_sample=10_000,
-                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=DEFAULT_TOL,
-                 eval_every=1, random_state=None, verbose=True):
+                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=None,
+                 eval_every=1, n_jobs=None, random_state=None, verbose=True):
         self.n_runs = n_runs
         self.n_clusters = n_clusters
         self.qap_restarts = qap_restarts
@@ -76,6 +79,7 @@ class MiniVec2Vec(BaseEstimator):
         self.alpha = alpha
         self.tol = tol
         self.eval_every = eval_every
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -156,7 +160,7 @@ class MiniVec2Vec(BaseEstimator):
         cache = self.__dict__.get("_cache")
         if key is None or cache is None or cache["key"] != key:
             runs = anchor_ensemble(X_A, X_B, self.n_runs, self.n_clusters, self.qap_restarts,
-                                   self.anchor_sample, seed, self.verbose)
+                                   self.anchor_sample, seed, self.verbose, self.n_jobs)
             cache = self._cache = {"key": key, "runs": runs, "maps": {}}
         mkey = (self.use_relative, self.n_neighbors)
         if mkey not in cache["maps"]:

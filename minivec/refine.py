@@ -20,19 +20,24 @@ from .procrustes import procrustes, smooth
 
 
 def refine_matching_step(W: np.ndarray, A: np.ndarray, X_B: np.ndarray, k: int,
-                         alpha: float) -> np.ndarray:
+                         alpha: float) -> tuple:
     """One Refine-1 iteration on the sampled A rows ``A``: (n_s, d_A); X_B: (n_B, d_B).
 
-    Returns the smoothed (d_A, d_B) map (1 - alpha) W + alpha * Procrustes(A, targets).
+    Returns (W_new, match): W_new (d_A, d_B) = (1 - alpha) W + alpha * Procrustes(A, targets),
+    targets being each mapped row's mean of its k nearest B rows; match, the mean cosine
+    between the mapped rows and their targets before the update (the refinement's own
+    objective, which needs no pairs).
     """
-    targets = knn_mean(unit_rows(A @ W), X_B, k)
-    return smooth(W, procrustes(A, targets), alpha)
+    mapped = unit_rows(A @ W)
+    targets = knn_mean(mapped, X_B, k)
+    match = float(np.einsum("ij,ij->i", mapped, unit_rows(targets)).mean())
+    return smooth(W, procrustes(A, targets), alpha), match
 
 
-#: Relative change of W below which Refine-1 counts as converged (see ``refine_matching``).
-DEFAULT_TOL = 2e-3
-#: Consecutive iterations the change must stay below ``tol`` before stopping.
-PATIENCE = 3
+#: Refine-1 stops once its objective gained less than this over the last WINDOW iterations.
+DEFAULT_TOL = 1e-3
+#: Iterations compared by the convergence test (the last WINDOW against the WINDOW before).
+WINDOW = 5
 
 
 def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int = 100,
@@ -44,24 +49,24 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
 
     Each iteration draws ``sample_size`` rows of X_A afresh. ``callback(t, W)`` is called
     after iteration t (1-based), e.g. to record metrics. tol: an unsupervised convergence
-    test; stop once the relative change ||W_t - W_{t-1}|| / ||W_{t-1}|| stays below tol for
-    PATIENCE iterations in a row (None: run all n_iter). No pairs are involved.
+    test; stop once the mean objective (``match`` of ``refine_matching_step``) of the last
+    WINDOW iterations exceeds that of the WINDOW before by less than tol. Averaging over a
+    window keeps the test robust to the noise of sampling. None runs all n_iter iterations.
     """
     n_iter = check_int(n_iter, "n_iter", 0)
     k = check_neighbors(k, len(X_B), "k' (Refine-1 neighbours)")
     alpha = check_alpha(alpha)
     tol = check_tol(tol)
     rng = np.random.default_rng(random_state)
-    calm = 0
+    matches = []
     bar = tqdm(range(1, n_iter + 1), desc="Refine-1", disable=not verbose, leave=False)
     for t in bar:
-        W_new = refine_matching_step(W, subsample(X_A, sample_size, rng), X_B, k, alpha)
-        change = float(np.linalg.norm(W_new - W) / np.linalg.norm(W))
-        W = W_new
+        W, match = refine_matching_step(W, subsample(X_A, sample_size, rng), X_B, k, alpha)
+        matches.append(match)
         if callback is not None:
             callback(t, W)
-        calm = calm + 1 if tol is not None and change < tol else 0
-        if calm >= PATIENCE:
+        if tol is not None and t >= 2 * WINDOW and (
+                np.mean(matches[-WINDOW:]) - np.mean(matches[-2 * WINDOW:-WINDOW]) < tol):
             bar.close()
             break
     return W

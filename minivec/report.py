@@ -21,12 +21,14 @@ def stage_rows(history: list) -> list:
 
 
 def stage_table(rows: list) -> str:
-    """A Markdown table of stage rows: stage, mean cosine, top-1, mean rank, pool, seconds."""
+    """A Markdown table of stage rows: stage, mean cosine, top-1, mean rank, pool, seconds
+    since the start of the fit (blank for reference rows, which are not part of the fit)."""
     lines = ["| stage | mean cosine | top-1 | mean rank | pool | seconds |",
              "|---|---|---|---|---|---|"]
     for r in rows:
+        secs = f"{r['seconds']:.1f}" if "seconds" in r else ""
         lines.append(f"| {r['stage']} | {r['mean_cosine']:.3f} | {r['top1']:.3f} | "
-                     f"{r['mean_rank']:.2f} | {r['pool_size']} | {r.get('seconds', 0):.1f} |")
+                     f"{r['mean_rank']:.2f} | {r['pool_size']} | {secs} |")
     return "\n".join(lines)
 
 

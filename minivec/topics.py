@@ -333,6 +333,7 @@ def supervised_curve(P_A, P_B, E_A, E_B, sizes=None, n_seeds: int = 3,
     return out
 
 
+# -- judging the attack: where it sits between chance and the ceiling ----------------------
 def random_map_accuracies(X_A, labels_A, E_B, labels_true, n_maps: int = 10,
                           method: str = "knn", k: int = 10, random_state: int = 0) -> np.ndarray:
     """The attack's accuracy with Haar-random orthogonal maps: an empirical chance range.

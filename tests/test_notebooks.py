@@ -15,7 +15,7 @@ NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]_*.
 
 MOVE_EVERY_SLIDER = '''
 from minivec.widgets import Panel as _Panel
-_panels = [v for v in list(globals().values()) if isinstance(v, _Panel)]
+_panels = list({id(v): v for v in list(globals().values()) if isinstance(v, _Panel)}.values())
 for _p in _panels:
     assert _p.error is None, _p.error
     _changed = False

@@ -1,19 +1,15 @@
 """Topic inference through a map (minivec.topics) on synthetic problems with known labels."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from minivec import random_orthogonal  # noqa: E402
-from minivec.plot import plot_confusion, plot_supervised_curve, plot_topic_accuracy  # noqa: E402
-from minivec.preprocess import unit_rows  # noqa: E402
-from minivec.topics import (attack_summary, chance_levels, compare_attacks,  # noqa: E402
-                            confusion_matrix, knn_vote, leak_attack, log_sizes, nearest_prototype, predict_topics,
-                            prepared_true_pairs, random_map_accuracies, supervised_curve,
-                            topic_accuracy, topic_prototypes, translate_to_A)
+from minivec import random_orthogonal
+from minivec.plot import plot_confusion, plot_supervised_curve, plot_topic_accuracy
+from minivec.preprocess import unit_rows
+from minivec.topics import (attack_summary, chance_levels, compare_attacks, confusion_matrix,
+                            knn_vote, leak_attack, log_sizes, nearest_prototype,
+                            predict_topics, prepared_true_pairs, random_map_accuracies,
+                            supervised_curve, topic_accuracy, topic_prototypes, translate_to_A)
 
 
 @pytest.fixture(scope="module")
