@@ -554,9 +554,10 @@ def plot_ladder(final: dict, ceilings: dict, initial: dict | None = None, title:
         ax.set_ylabel(name + " (held out)")
         ax.set_title(f"{name}, {pool} held-out pairs")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, loc="upper right")
-    fig.suptitle(title or "The ladder: where the unsupervised method reaches the ceiling")
-    fig.tight_layout()
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(names), fontsize=9)
+    fig.suptitle(title or "The ladder: unsupervised fits per seed against the supervised ceiling")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 

@@ -114,6 +114,8 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
     """
     import time
 
+    from threadpoolctl import threadpool_limits
+
     from .estimator import MiniVec2Vec
     from .plot import plot_history
 
@@ -126,12 +128,16 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
         value = initial.get(key, value)
         make = float_slider if isinstance(step, float) else int_slider
         controls[key] = make(text, value, min(lo, value), max(hi, value), step)
-    est = MiniVec2Vec(random_state=random_state, tol=None, verbose=False)
+    # n_jobs=-1: anchor runs in worker processes, one BLAS thread each (same result as serial)
+    est = MiniVec2Vec(random_state=random_state, tol=None, n_jobs=-1, verbose=False)
 
     def draw(**values):
         est.set_params(eval_every=max(1, values["n_iter"] // 4), **values)
         t0 = time.perf_counter()
-        est.fit(pair.X_A, pair.X_B, eval_pairs=(pair.E_A, pair.E_B))
+        # One BLAS thread: these products are small, and threads spinning against other
+        # work on a busy 2-core machine made a Refine redraw up to ten times slower.
+        with threadpool_limits(limits=1):
+            est.fit(pair.X_A, pair.X_B, eval_pairs=(pair.E_A, pair.E_B))
         seconds = time.perf_counter() - t0
         first, last = est.history_[0], est.history_[-1]
         plot_history(est.history_, title=(
