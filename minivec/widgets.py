@@ -79,7 +79,8 @@ def _fmt(v) -> str:
 #: The explorer's sliders: keyword (a ``MiniVec2Vec`` parameter) -> (plain description,
 #: default, min, max, step). Anchor sliders first, then Refine sliders. Defaults are the
 #: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
-#: c' (paper 500; 0 skips Refine-2), chosen so that a Refine slider redraws in about a second.
+#: c' (paper 500; 0 skips Refine-2), chosen so that a Refine slider redraws in a second or two
+#: on the classroom subset (about 2 s measured on a busy 2-core machine).
 EXPLORER_SLIDERS = {
     "n_runs": ("anchor runs s", 30, 1, 40, 1),
     "n_clusters": ("anchor clusters c", 20, 4, 60, 1),
@@ -91,9 +92,6 @@ EXPLORER_SLIDERS = {
     "alpha": ("smoothing alpha", 0.5, 0.05, 1.0, 0.05),
     "refine_clusters": ("Refine-2 clusters c' (0 = skip)", 0, 0, 500, 50),
 }
-#: Keywords whose change recomputes the anchor stage (k-means and QAP for every run);
-#: n_neighbors reuses the cached runs and recomputes only the pseudo-pairs.
-ANCHOR_KEYS = ("n_runs", "n_clusters", "qap_restarts")
 
 
 def explorer(pair, random_state: int = 0, **initial) -> Panel:
@@ -104,8 +102,10 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
     initial: starting slider values by keyword, e.g. ``explorer(pair, n_runs=10)``; keys are
     those of ``EXPLORER_SLIDERS``. Every redraw calls ``set_params`` and ``fit`` on the same
     estimator, which caches the anchor stage per data and anchor settings: moving an anchor
-    slider recomputes k-means and QAP for every run, moving a Refine slider costs only the
-    refinement. Held-out pairs are scored at 5 points of Refine-1 (and after Refine-2).
+    slider (s, c, QAP restarts) recomputes k-means and QAP for every run (in worker
+    processes), k reuses the cached runs and redoes the pseudo-pairs, and a Refine slider
+    costs only the refinement. Held-out pairs are scored at about 5 points of Refine-1 (and
+    after Refine-2).
 
     The figure is ``minivec.plot.plot_history``; the stats line under it gives top1,
     mean_cosine and mean_rank (held out, final map), nn_cosine (unsupervised), initial_top1
