@@ -9,7 +9,7 @@ from pathlib import Path
 from .baselines import identity_map, supervised_procrustes
 from .estimator import MiniVec2Vec
 from .metrics import evaluate
-from .preprocess import center_normalize
+from .topics import prepared_true_pairs
 
 STAGES = ("initial", "refine1", "refine2")
 
@@ -42,10 +42,9 @@ def reference_rows(pair) -> list:
         rows.append({"stage": "identity (baseline)",
                      **evaluate(identity_map(d_A, d_B), data.E_A, data.E_B).as_dict()})
     if pair.true_pairs is not None:
-        P_A, P_B = (center_normalize(P, m) for P, m in zip(pair.true_pairs,
-                                                           (data.mean_A, data.mean_B)))
+        W = supervised_procrustes(*prepared_true_pairs(pair, data.mean_A, data.mean_B))
         rows.append({"stage": "supervised Procrustes (ceiling)",
-                     **evaluate(supervised_procrustes(P_A, P_B), data.E_A, data.E_B).as_dict()})
+                     **evaluate(W, data.E_A, data.E_B).as_dict()})
     return rows
 
 
