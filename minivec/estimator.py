@@ -35,6 +35,9 @@ class MiniVec2Vec(BaseEstimator):
     n_neighbors : k, relative-space neighbours averaged per pseudo-pair (50).
     use_relative : True for the paper's pseudo-pairs; False for the section 6.3 variant,
         Procrustes straight on the matched centroids.
+    symmetric : False for the paper's Refine-1; True to pair sampled B rows with A rows
+        through W^T as well in every iteration (beyond the paper; see
+        ``minivec.refine.refine_matching_step``). Costs twice the neighbour search.
     n_iter : T, Refine-1 iterations (100; 0 skips Refine-1).
     refine_sample : n_s, A rows sampled per Refine-1 iteration (10,000).
     refine_neighbors : k', B neighbours averaged per mapped row in Refine-1 (50).
@@ -64,7 +67,7 @@ class MiniVec2Vec(BaseEstimator):
 
     def __init__(self, n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000,
                  n_neighbors=50, use_relative=True, n_iter=100, refine_sample=10_000,
-                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=None,
+                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=None, symmetric=False,
                  eval_every=1, n_jobs=None, random_state=None, verbose=True):
         self.n_runs = n_runs
         self.n_clusters = n_clusters
@@ -78,6 +81,7 @@ class MiniVec2Vec(BaseEstimator):
         self.refine_clusters = refine_clusters
         self.alpha = alpha
         self.tol = tol
+        self.symmetric = symmetric
         self.eval_every = eval_every
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -121,7 +125,8 @@ class MiniVec2Vec(BaseEstimator):
         if self.n_iter:
             W = refine_matching(W, X_A, X_B, self.n_iter, self.refine_sample,
                                 self.refine_neighbors, self.alpha, int(seeds[1]),
-                                callback=on_iteration, verbose=self.verbose, tol=self.tol)
+                                callback=on_iteration, verbose=self.verbose, tol=self.tol,
+                                symmetric=self.symmetric)
             if data.E_A is not None and "top1" not in self.history_[-1]:
                 self.history_[-1].update(evaluate(W, data.E_A, data.E_B).as_dict())
         self.n_iter_ = len(done)
@@ -138,7 +143,8 @@ class MiniVec2Vec(BaseEstimator):
         check_clusters(self.n_clusters, min(n, self.anchor_sample or n))
         check_neighbors(self.n_neighbors, n_B, "n_neighbors")
         if self.n_iter:
-            check_neighbors(self.refine_neighbors, n_B, "refine_neighbors")
+            check_neighbors(self.refine_neighbors, n if self.symmetric else n_B,
+                            "refine_neighbors")
         if self.refine_clusters:
             check_clusters(self.refine_clusters, n, "refine_clusters")
         check_int(self.n_runs, "n_runs", 1)

@@ -55,6 +55,9 @@ def test_k_not_smaller_than_pool():
         pseudo_pairs(GOOD, GOOD, GOOD, k=600)
     with pytest.raises(ValueError, match="Refine-1"):
         refine_matching(np.eye(4), GOOD, GOOD, k=1000)
+    # symmetric Refine-1 also searches the A pool, here the smaller one
+    with pytest.raises(ValueError, match="smaller than the pool of 100"):
+        refine_matching(np.eye(4), GOOD[:100], GOOD, k=200, symmetric=True)
 
 
 @pytest.mark.parametrize("alpha", [0, -0.1, 1.5, "0.5", None])
