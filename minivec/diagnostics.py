@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_int
 from .anchors import AnchorRun, relative_representation
 from .neighbors import topk
 from .preprocess import unit_rows
+from .procrustes import procrustes
 from .qap import centroid_similarity, qap_objective
 
 
@@ -129,15 +131,82 @@ def oracle_assignment(run: AnchorRun, W_true: np.ndarray) -> dict:
     and cosine (mean cosine of the oracle-matched centroid pairs: how well clusters
     correspond at all).
     """
-    from scipy.optimize import linear_sum_assignment
-
-    C = (run.centroids_A @ W_true) @ run.centroids_B.T
-    _, perm = linear_sum_assignment(-C)
+    C, perm = _hungarian_partners(run.centroids_A, run.centroids_B, W_true)
     c = len(perm)
     objective = qap_objective(centroid_similarity(run.centroids_A),
                               centroid_similarity(run.centroids_B), perm)
     return {"perm": perm, "fraction": float(np.mean(perm == np.arange(c))),
             "objective": objective, "cosine": float(C[np.arange(c), perm].mean())}
+
+
+def _hungarian_partners(C_A: np.ndarray, C_B: np.ndarray, W_true: np.ndarray) -> tuple:
+    """Cosines C = (C_A W_true) C_B^T of unit centroids (c, d_A), (c, d_B), and the
+    permutation perm maximising sum_i C[i, perm[i]] (*oracle*). Returns (C, perm)."""
+    from scipy.optimize import linear_sum_assignment
+
+    C = unit_rows(C_A @ W_true) @ unit_rows(C_B).T
+    return C, linear_sum_assignment(-C)[1]
+
+
+def centroid_geometry_agreement(X_A: np.ndarray, X_B: np.ndarray, W_true: np.ndarray,
+                                n_clusters: int = 50, random_state: int = 0) -> dict:
+    """How much of its centroid geometry one space shares with the other (*oracle*).
+
+    X_A: (n_A, d_A), X_B: (n_B, d_B) preprocessed pools. k-means (3 inits) on each space,
+    centroids matched one-to-one through the trusted map W_true: (d_A, d_B) (Hungarian).
+    Returns correlation (Pearson, between the off-diagonal centroid cosines of A and those of
+    the matched B centroids: the signal the QAP of step 1 has to work with) and cosine
+    (median cosine of matched centroid pairs: how well the two clusterings correspond).
+    """
+    from .clustering import kmeans_centroids
+
+    C_A = unit_rows(kmeans_centroids(X_A, n_clusters, random_state, n_init=3))
+    C_B = unit_rows(kmeans_centroids(X_B, n_clusters, random_state + 1, n_init=3))
+    C, perm = _hungarian_partners(C_A, C_B, W_true)
+    S_A, S_B = C_A @ C_A.T, (C_B @ C_B.T)[np.ix_(perm, perm)]
+    off = ~np.eye(len(perm), dtype=bool)
+    return {"correlation": float(np.corrcoef(S_A[off], S_B[off])[0, 1]),
+            "cosine": float(np.median(C[np.arange(len(perm)), perm]))}
+
+
+def principal_subspace_start(X_A: np.ndarray, X_B: np.ndarray, P_A: np.ndarray,
+                             P_B: np.ndarray, m: int) -> np.ndarray:
+    """A start that is right on the top m principal directions only (*oracle*).
+
+    X_A: (n_A, d_A), X_B: (n_B, d_B) preprocessed pools; P_A: (n, d_A), P_B: (n, d_B) true
+    pairs. With V_A: (m, d_A) and V_B: (m, d_B) the pools' top m principal axes, Q: (m, m) is
+    Procrustes between the true pairs' coordinates on them; returns the rank-m map
+    V_A^T Q V_B: (d_A, d_B) float32. It answers: how small a rotation would the anchor stage
+    have to find for Refine-1 to do the rest?
+    """
+    m = check_int(m, "m", 1)
+    if m > min(X_A.shape[1], X_B.shape[1]):
+        raise ValueError(f"m = {m} exceeds the dimension of a space "
+                         f"({X_A.shape[1]} and {X_B.shape[1]})")
+    V_A = np.linalg.svd(X_A, full_matrices=False)[2][:m]
+    V_B = np.linalg.svd(X_B, full_matrices=False)[2][:m]
+    Q = procrustes(P_A @ V_A.T, P_B @ V_B.T)
+    return (V_A.T @ Q @ V_B).astype(np.float32)
+
+
+def refine_curve(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, E_A: np.ndarray,
+                 E_B: np.ndarray, n_iter: int = 20, every: int = 5, **refine) -> list:
+    """Refine-1 from the start W: (d_A, d_B), scored on held-out pairs as it goes (*oracle*:
+    the pairs only measure). X_A, X_B: preprocessed pools; E_A, E_B: (n, d) preprocessed
+    pairs; refine: further ``refine_matching`` arguments (sample_size, k, symmetric, ...).
+    Returns [(iteration, Scores)] for iteration 0 and every ``every`` iterations.
+    """
+    from .metrics import evaluate
+    from .refine import refine_matching
+
+    curve = [(0, evaluate(W, E_A, E_B))]
+
+    def score(t, W_t):
+        if t % every == 0 or t == n_iter:
+            curve.append((t, evaluate(W_t, E_A, E_B)))
+
+    refine_matching(W, X_A, X_B, n_iter, callback=score, verbose=False, **refine)
+    return curve
 
 
 def similarity_order(S: np.ndarray) -> np.ndarray:

@@ -56,6 +56,29 @@ def plot_history(history: list, title: str = "", fig=None):
     return fig
 
 
+def plot_refine_curves(curves: dict, title: str = ""):
+    """Held-out mean cosine (left) and top-1 (right) against Refine-1 iterations, one line
+    per start or method. curves: {label: [(iteration, Scores)]}, e.g. from
+    ``minivec.diagnostics.refine_curve``. Returns the Figure."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for label, curve in curves.items():
+        t = [i for i, _ in curve]
+        line, = ax1.plot(t, [sc.mean_cosine for _, sc in curve], "-o", ms=3, label=label)
+        ax2.plot(t, [sc.top1 for _, sc in curve], "-o", ms=3, color=line.get_color(),
+                 label=label)
+    pool = next(iter(curves.values()))[0][1].pool_size
+    ax1.set_ylabel("mean cosine to true pair (held out)")
+    ax2.set_ylabel(f"top-1 among {pool} held-out pairs")
+    ax2.set_ylim(-0.02, 1.02)
+    for ax in (ax1, ax2):
+        ax.set_xlabel("Refine-1 iteration (0 = the start)")
+        ax.grid(alpha=0.3)
+    ax2.legend(fontsize=8, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_umap_pair(coords_A: np.ndarray, coords_B: np.ndarray, labels: np.ndarray,
                    topics, names=("space A", "space B"), title: str = "",
                    highlight=None):

@@ -1,0 +1,51 @@
+"""Oracle diagnostics on synthetic pairs, where the true map is a known rotation."""
+
+import numpy as np
+import pytest
+
+from minivec import anchor_run, evaluate, random_orthogonal
+from minivec.diagnostics import (centroid_geometry_agreement, oracle_assignment,
+                                 principal_subspace_start, refine_curve)
+
+
+@pytest.fixture(scope="module")
+def prepared(synthetic):
+    return synthetic.prepare()
+
+
+def test_oracle_assignment_is_a_permutation_with_consistent_figures(synthetic, prepared):
+    run = anchor_run(prepared.X_A, prepared.X_B, n_clusters=10, restarts=5, random_state=0)
+    out = oracle_assignment(run, synthetic.rotation)
+    assert sorted(out["perm"]) == list(range(10))
+    assert out["fraction"] == pytest.approx(np.mean(out["perm"] == np.arange(10)))
+    wrong = oracle_assignment(run, random_orthogonal(32, random_state=1))
+    assert out["cosine"] > wrong["cosine"] + 0.3  # clusters correspond under the true map
+
+
+def test_centroid_geometry_agreement_separates_true_and_wrong_maps(synthetic, prepared):
+    true = centroid_geometry_agreement(prepared.X_A, prepared.X_B, synthetic.rotation, 12)
+    wrong = centroid_geometry_agreement(prepared.X_A, prepared.X_B,
+                                        random_orthogonal(32, random_state=1), 12)
+    assert true["correlation"] > 0.9 and true["cosine"] > 0.9
+    assert wrong["correlation"] < true["correlation"] - 0.3
+    assert wrong["cosine"] < 0.5
+
+
+def test_principal_subspace_start_ranks(synthetic, prepared):
+    P_A = prepared.E_A  # held-out pairs stand in for true pairs here
+    P_B = prepared.E_B
+    full = principal_subspace_start(prepared.X_A, prepared.X_B, P_A, P_B, 32)
+    assert evaluate(full, P_A, P_B).top1 > 0.99
+    low = principal_subspace_start(prepared.X_A, prepared.X_B, P_A, P_B, 3)
+    assert np.linalg.matrix_rank(low, tol=1e-4) == 3
+    assert evaluate(low, P_A, P_B).mean_cosine < evaluate(full, P_A, P_B).mean_cosine
+    with pytest.raises(ValueError, match="exceeds the dimension"):
+        principal_subspace_start(prepared.X_A, prepared.X_B, P_A, P_B, 33)
+
+
+def test_refine_curve_scores_start_and_every_few_iterations(synthetic, prepared):
+    start = principal_subspace_start(prepared.X_A, prepared.X_B, prepared.E_A, prepared.E_B, 8)
+    curve = refine_curve(start, prepared.X_A, prepared.X_B, prepared.E_A, prepared.E_B,
+                         n_iter=7, every=3, sample_size=1000, k=10, random_state=0)
+    assert [t for t, _ in curve] == [0, 3, 6, 7]
+    assert curve[-1][1].mean_cosine > curve[0][1].mean_cosine
