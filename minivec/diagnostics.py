@@ -148,20 +148,16 @@ def _hungarian_partners(C_A: np.ndarray, C_B: np.ndarray, W_true: np.ndarray) ->
     return C, linear_sum_assignment(-C)[1]
 
 
-def centroid_geometry_agreement(X_A: np.ndarray, X_B: np.ndarray, W_true: np.ndarray,
-                                n_clusters: int = 50, random_state: int = 0) -> dict:
+def centroid_geometry_agreement(C_A: np.ndarray, C_B: np.ndarray, W_true: np.ndarray) -> dict:
     """How much of its centroid geometry one space shares with the other (*oracle*).
 
-    X_A: (n_A, d_A), X_B: (n_B, d_B) preprocessed pools. k-means (3 inits) on each space,
-    centroids matched one-to-one through the trusted map W_true: (d_A, d_B) (Hungarian).
-    Returns correlation (Pearson, between the off-diagonal centroid cosines of A and those of
-    the matched B centroids: the signal the QAP of step 1 has to work with) and cosine
-    (median cosine of matched centroid pairs: how well the two clusterings correspond).
+    C_A: (c, d_A), C_B: (c, d_B) centroids of independent clusterings of the two pools (e.g.
+    ``kmeans_centroids``), matched one-to-one through the trusted map W_true: (d_A, d_B)
+    (Hungarian). Returns correlation (Pearson, between the off-diagonal centroid cosines of A
+    and those of the matched B centroids: the signal the QAP of step 1 has to work with) and
+    cosine (median cosine of matched centroid pairs: how well the two clusterings correspond).
     """
-    from .clustering import kmeans_centroids
-
-    C_A = unit_rows(kmeans_centroids(X_A, n_clusters, random_state, n_init=3))
-    C_B = unit_rows(kmeans_centroids(X_B, n_clusters, random_state + 1, n_init=3))
+    C_A, C_B = unit_rows(np.asarray(C_A, np.float64)), unit_rows(np.asarray(C_B, np.float64))
     C, perm = _hungarian_partners(C_A, C_B, W_true)
     S_A, S_B = C_A @ C_A.T, (C_B @ C_B.T)[np.ix_(perm, perm)]
     off = ~np.eye(len(perm), dtype=bool)

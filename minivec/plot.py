@@ -140,18 +140,21 @@ def plot_similarity_scatter(sim_A: np.ndarray, sim_B: np.ndarray, names=("A", "B
     return ax.figure
 
 
-def plot_correlation_bars(results: dict, title: str = ""):
-    """Similarity correlation per encoder pair, paired against the shuffled control.
+def plot_correlation_bars(results: dict, title: str = "",
+                          legend=("same texts (paired)", "shuffled texts (control)"),
+                          xlabel: str = "encoder pair (A vs B)",
+                          ylabel: str = "correlation of pairwise cosines"):
+    """Correlations per case, each against its control, as pairs of bars.
 
-    results: {pair label: (paired r, shuffled r)}, e.g. from ``similarity_correlation`` with
-    shuffle False and True. Returns the Figure.
+    results: {case label: (r, control r)}, e.g. from ``similarity_correlation`` with shuffle
+    False and True; legend names the two bars. Returns the Figure.
     """
     labels = list(results)
     vals = np.array([results[k] for k in labels], dtype=float)
     x = np.arange(len(labels))
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(labels)), 4))
-    ax.bar(x - 0.2, vals[:, 0], 0.4, color="tab:blue", label="same texts (paired)")
-    ax.bar(x + 0.2, vals[:, 1], 0.4, color="tab:gray", label="shuffled texts (control)")
+    ax.bar(x - 0.2, vals[:, 0], 0.4, color="tab:blue", label=legend[0])
+    ax.bar(x + 0.2, vals[:, 1], 0.4, color="tab:gray", label=legend[1])
     for xi, (v, v0) in zip(x, vals):
         ax.annotate(f"{v:.2f}", (xi - 0.2, max(v, 0)), ha="center", va="bottom", fontsize=8)
         ax.annotate(f"{v0:.2f}", (xi + 0.2, max(v0, 0)), ha="center", va="bottom", fontsize=8,
@@ -159,8 +162,8 @@ def plot_correlation_bars(results: dict, title: str = ""):
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(x)
     ax.set_xticklabels(labels, fontsize=8)
-    ax.set_xlabel("encoder pair (A vs B)")
-    ax.set_ylabel("correlation of pairwise cosines")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title(title or "Do two encoders agree on which texts are similar?")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minivec import anchor_run, evaluate, random_orthogonal
+from minivec import anchor_run, evaluate, kmeans_centroids, random_orthogonal
 from minivec.diagnostics import (centroid_geometry_agreement, oracle_assignment,
                                  principal_subspace_start, refine_curve)
 
@@ -23,9 +23,10 @@ def test_oracle_assignment_is_a_permutation_with_consistent_figures(synthetic, p
 
 
 def test_centroid_geometry_agreement_separates_true_and_wrong_maps(synthetic, prepared):
-    true = centroid_geometry_agreement(prepared.X_A, prepared.X_B, synthetic.rotation, 12)
-    wrong = centroid_geometry_agreement(prepared.X_A, prepared.X_B,
-                                        random_orthogonal(32, random_state=1), 12)
+    C_A = kmeans_centroids(prepared.X_A, 12, 0, n_init=3)
+    C_B = kmeans_centroids(prepared.X_B, 12, 1, n_init=3)
+    true = centroid_geometry_agreement(C_A, C_B, synthetic.rotation)
+    wrong = centroid_geometry_agreement(C_A, C_B, random_orthogonal(32, random_state=1))
     assert true["correlation"] > 0.9 and true["cosine"] > 0.9
     assert wrong["correlation"] < true["correlation"] - 0.3
     assert wrong["cosine"] < 0.5
