@@ -389,6 +389,19 @@ def plot_relative_profiles(R_A: np.ndarray, R_B: np.ndarray, texts: list,
     return fig
 
 
+def _finish(fig, axes, xlabel: str, title: str, set_title):
+    """Shared last touches: x label, grid and legend on every axis, ``set_title(title)`` if a
+    title is given (``fig.suptitle`` or ``ax.set_title``), tight layout. Returns the Figure."""
+    for ax in axes:
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_relative_agreement(sizes, top1, mean_rank, pool_size: int, mean_rank_shuffled=None,
                             run_quality=None, title: str = ""):
     """How well relative representations identify a text across spaces, per ensemble size.
@@ -421,14 +434,7 @@ def plot_relative_agreement(sizes, top1, mean_rank, pool_size: int, mean_rank_sh
         ax3.set_ylim(0, 1)
         ax3.set_ylabel("fraction of centroids matched correctly")
         ax3.set_title("Quality of each added run (oracle)", fontsize=10)
-    for ax in axes:
-        ax.set_xlabel("ensemble size s (anchor runs)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, axes, "ensemble size s (anchor runs)", title, fig.suptitle)
 
 
 def plot_histograms(samples: dict, xlabel: str, title: str = "", bins: int = 50,
@@ -455,14 +461,8 @@ def plot_histograms(samples: dict, xlabel: str, title: str = "", bins: int = 50,
         ax.hist(v, bins=edges, density=True, histtype="step", lw=2, color=color,
                 ls="--" if base else "-." if ref else "-", label=f"{label} (mean {v.mean():.3f})")
         ax.axvline(v.mean(), color=color, lw=1, ls=":")
-    ax.set_xlabel(xlabel)
     ax.set_ylabel("density")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, [ax], xlabel, title, ax.set_title)
 
 
 def plot_map_scores(scores: dict, title: str = ""):

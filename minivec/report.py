@@ -9,7 +9,6 @@ from pathlib import Path
 from .baselines import identity_map, supervised_procrustes
 from .estimator import MiniVec2Vec
 from .metrics import evaluate
-from .topics import prepared_true_pairs
 
 STAGES = ("initial", "refine1", "refine2")
 
@@ -42,7 +41,7 @@ def reference_rows(pair) -> list:
         rows.append({"stage": "identity (baseline)",
                      **evaluate(identity_map(d_A, d_B), data.E_A, data.E_B).as_dict()})
     if pair.true_pairs is not None:
-        W = supervised_procrustes(*prepared_true_pairs(pair, data.mean_A, data.mean_B))
+        W = supervised_procrustes(*pair.prepared_true_pairs(data.mean_A, data.mean_B))
         rows.append({"stage": "supervised Procrustes (ceiling)",
                      **evaluate(W, data.E_A, data.E_B).as_dict()})
     return rows

@@ -21,7 +21,7 @@ from ._checks import as_embeddings, check_int, check_map, check_neighbors, check
 from .baselines import random_orthogonal, supervised_procrustes
 from .metrics import evaluate
 from .neighbors import topk
-from .preprocess import center_normalize, unit_rows
+from .preprocess import unit_rows
 
 METHODS = ("knn", "prototype")
 
@@ -221,23 +221,6 @@ def leak_attack(W, X_A, labels_A, E_B, labels_true, method: str = "knn", k: int 
                    n_topics)
 
 
-def prepared_true_pairs(pair, mean_A=None, mean_B=None) -> tuple:
-    """The problem's true training pairs (A pool's texts in both spaces), preprocessed.
-
-    pair: an ``AlignmentPair`` with ``true_pairs``; mean_A: (d_A,), mean_B: (d_B,) the training
-    means to centre with (default: this pair's own, as ``pair.prepare()`` uses). Returns
-    (P_A, P_B), each (n_A, d) float32 unit rows. For the supervised ceiling only.
-    """
-    if pair.true_pairs is None:
-        raise ValueError(f"{pair.name} carries no true pairs (needed for the supervised side)")
-    if mean_A is None or mean_B is None:
-        data = pair.prepare()
-        mean_A = data.mean_A if mean_A is None else mean_A
-        mean_B = data.mean_B if mean_B is None else mean_B
-    P_A, P_B = pair.true_pairs
-    return center_normalize(P_A, mean_A, "P_A"), center_normalize(P_B, mean_B, "P_B")
-
-
 def compare_attacks(pair, W, method: str = "knn", k: int = 10) -> dict:
     """The attack with map W next to its references, on one ``AlignmentPair``.
 
@@ -268,7 +251,7 @@ def compare_attacks(pair, W, method: str = "knn", k: int = 10) -> dict:
     out["unsupervised map"] = leak_attack(W, data.X_A, labels_A, data.E_B, labels_true, method,
                                           k, n_topics, "unsupervised map")
     if pair.true_pairs is not None:
-        W_sup = supervised_procrustes(*prepared_true_pairs(pair, data.mean_A, data.mean_B))
+        W_sup = supervised_procrustes(*pair.prepared_true_pairs(data.mean_A, data.mean_B))
         out["supervised ceiling"] = leak_attack(W_sup, data.X_A, labels_A, data.E_B,
                                                 labels_true, method, k, n_topics,
                                                 "supervised ceiling")

@@ -8,7 +8,7 @@ from minivec.plot import plot_confusion, plot_supervised_curve, plot_topic_accur
 from minivec.preprocess import unit_rows
 from minivec.topics import (attack_summary, chance_levels, compare_attacks, confusion_matrix,
                             knn_vote, leak_attack, log_sizes, nearest_prototype,
-                            predict_topics, prepared_true_pairs, random_map_accuracies,
+                            predict_topics, random_map_accuracies,
                             supervised_curve, topic_accuracy, topic_prototypes, translate_to_A)
 
 
@@ -151,7 +151,7 @@ def test_chance_levels():
 # -- the supervised learning curve ----------------------------------------------------------------
 def test_learning_curve_rises_with_pairs(synthetic, prepared):
     d = prepared
-    P_A, P_B = prepared_true_pairs(synthetic)
+    P_A, P_B = synthetic.prepared_true_pairs()
     curve = supervised_curve(P_A, P_B, d.E_A, d.E_B, sizes=[3, 10, 40, 400], n_seeds=2,
                              attack=(d.X_A, synthetic.labels_A, synthetic.labels_eval))
     np.testing.assert_array_equal(curve["sizes"], [3, 10, 40, 400])
@@ -223,7 +223,7 @@ def test_topic_figures_have_titles_labels_legends(synthetic, prepared):
                               chance=0.2, band=(0.15, 0.25))
     assert fig.axes[0].get_legend() is not None and fig.axes[0].get_title()
     d = prepared
-    curve = supervised_curve(*prepared_true_pairs(synthetic), d.E_A, d.E_B, sizes=[5, 50],
+    curve = supervised_curve(*synthetic.prepared_true_pairs(), d.E_A, d.E_B, sizes=[5, 50],
                              n_seeds=1)
     fig = plot_supervised_curve(curve, {"": {"top1": 0.5}}, metrics=("top1", "mean_cosine"))
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_xlabel() == "true pairs used"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .._checks import as_embeddings, check_int, check_pairs
-from ..preprocess import Prepared, prepare
+from ..preprocess import Prepared, center_normalize, prepare
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,22 @@ class AlignmentPair:
     def prepare(self) -> Prepared:
         """Step 0 on both spaces (training means, unit rows), held-out pairs included."""
         return prepare(self.X_A, self.X_B, self.E_A, self.E_B)
+
+    def prepared_true_pairs(self, mean_A=None, mean_B=None) -> tuple:
+        """The true training pairs (A pool's texts in both spaces), preprocessed (*oracle*).
+
+        mean_A: (d_A,), mean_B: (d_B,) the training means to centre with (default: this
+        pair's own, as ``prepare()`` uses). Returns (P_A, P_B), each (n_A, d) float32 unit
+        rows. For the supervised ceiling and other measurements only.
+        """
+        if self.true_pairs is None:
+            raise ValueError(f"{self.name} carries no true pairs (needed for the supervised side)")
+        if mean_A is None or mean_B is None:
+            data = self.prepare()
+            mean_A = data.mean_A if mean_A is None else mean_A
+            mean_B = data.mean_B if mean_B is None else mean_B
+        P_A, P_B = self.true_pairs
+        return center_normalize(P_A, mean_A, "P_A"), center_normalize(P_B, mean_B, "P_B")
 
     def subset(self, n_train: int = 3000, n_eval: int = 2048, seed: int = 0) -> "AlignmentPair":
         """A smaller problem drawn from this one (seeded): the classroom subset for sliders.
