@@ -23,9 +23,8 @@ def similarity_blocks(Q: np.ndarray, X: np.ndarray) -> Iterator[tuple]:
     Q: (n_q, d) float32; X: (n_x, d) float32; S: (rows, n_x) float32.
     """
     step = max(1, BLOCK_ENTRIES // max(1, len(X)))
-    XT = np.ascontiguousarray(X.T)
     for start in range(0, len(Q), step):
-        yield start, Q[start:start + step] @ XT
+        yield start, Q[start:start + step] @ X.T  # BLAS reads X transposed: no copy
 
 
 def topk(Q: np.ndarray, X: np.ndarray, k: int) -> tuple:
