@@ -8,13 +8,22 @@ float32 BLAS product followed by an exact top-k selection (``top_columns``) that
 
 from __future__ import annotations
 
-from typing import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterator
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import ThreadpoolController
 
 #: Similarity entries per block (64 MB of float32).
 BLOCK_ENTRIES = 1 << 24
+_THREADPOOLS = ThreadpoolController()
+
+
+def block_starts(n_q: int, n_x: int) -> range:
+    """First query row of each block when n_q queries meet n_x rows: blocks of at most
+    BLOCK_ENTRIES similarities (at least one row each)."""
+    return range(0, n_q, max(1, BLOCK_ENTRIES // max(1, n_x)))
 
 
 def similarity_blocks(Q: np.ndarray, X: np.ndarray) -> Iterator[tuple]:
@@ -22,9 +31,30 @@ def similarity_blocks(Q: np.ndarray, X: np.ndarray) -> Iterator[tuple]:
 
     Q: (n_q, d) float32; X: (n_x, d) float32; S: (rows, n_x) float32.
     """
-    step = max(1, BLOCK_ENTRIES // max(1, len(X)))
-    for start in range(0, len(Q), step):
-        yield start, Q[start:start + step] @ X.T  # BLAS reads X transposed: no copy
+    starts = block_starts(len(Q), len(X))
+    for start in starts:
+        yield start, Q[start:start + starts.step] @ X.T  # BLAS reads X transposed: no copy
+
+
+def blas_threads() -> int:
+    """Threads the BLAS would use now: 1 under ``threadpool_limits(1)`` or
+    OMP_NUM_THREADS=1, else usually the number of cores."""
+    return max([lib.num_threads for lib in _THREADPOOLS.select(user_api="blas").lib_controllers],
+               default=1)
+
+
+def run_blocks(work: Callable[[int], None], starts: range) -> None:
+    """Call ``work(start)`` for every block start, in as many threads as the BLAS would use,
+    each with a one-thread BLAS: the product *and* the selection after it run in parallel,
+    where a threaded BLAS would parallelise only the product. Blocks must write to
+    disjoint outputs."""
+    workers = min(blas_threads(), len(starts))
+    if workers <= 1:
+        for start in starts:
+            work(start)
+        return
+    with _THREADPOOLS.limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+        list(pool.map(work, starts))  # list(): re-raise any error of a block
 
 
 def topk(Q: np.ndarray, X: np.ndarray, k: int) -> tuple:
@@ -35,9 +65,13 @@ def topk(Q: np.ndarray, X: np.ndarray, k: int) -> tuple:
     """
     idx = np.empty((len(Q), k), np.int64)
     sims = np.empty((len(Q), k), np.float32)
-    for start, S in similarity_blocks(Q, X):
-        stop = start + len(S)
-        idx[start:stop], sims[start:stop] = top_columns(S, k)
+    starts = block_starts(len(Q), len(X))
+
+    def block(start):
+        rows = slice(start, start + starts.step)
+        idx[rows], sims[rows] = top_columns(Q[rows] @ X.T, k)
+
+    run_blocks(block, starts)
     return idx, sims
 
 

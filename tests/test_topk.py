@@ -65,3 +65,16 @@ def test_topk_with_the_shortcut_across_blocks(monkeypatch, rng):
     want_cols, want_vals = brute(Q @ X.T, 7)
     np.testing.assert_array_equal(np.sort(idx, 1), want_cols)
     np.testing.assert_allclose(np.sort(sims, 1), want_vals, rtol=1e-6)
+
+
+def test_topk_in_worker_threads_equals_one_thread(monkeypatch, rng):
+    import minivec.neighbors as nb
+    Q = rng.normal(size=(60, 6)).astype(np.float32)
+    X = rng.normal(size=(3000, 6)).astype(np.float32)
+    monkeypatch.setattr(nb, "BLOCK_ENTRIES", 3000 * 7)
+    monkeypatch.setattr(nb, "blas_threads", lambda: 1)
+    one = topk(Q, X, 9)
+    monkeypatch.setattr(nb, "blas_threads", lambda: 3)  # three workers over nine blocks
+    three = topk(Q, X, 9)
+    np.testing.assert_array_equal(np.sort(one[0], 1), np.sort(three[0], 1))
+    np.testing.assert_array_equal(np.sort(one[1], 1), np.sort(three[1], 1))
