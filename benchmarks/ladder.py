@@ -1,10 +1,11 @@
 """The paper's pipeline and the symmetric-refinement variant on every level of the ladder.
 
-    python benchmarks/ladder.py [--levels 1 2 3 4] [--seeds 0 1 2 3 4] [--tol 1e-3] [--subset]
+    python benchmarks/ladder.py [--levels 1 2 3 4] [--seeds 0 1 2 3 4] [--tol 0.707] [--subset]
 
 For each level and seed, fits ``MiniVec2Vec`` at the paper's hyperparameters (s=30, c=20,
-30 QAP restarts, k=50, T=100 as the cap, n_s=10,000, k'=50, c'=500, alpha=0.5; anchor runs
-in parallel processes) twice: ``symmetric=False`` (the paper's Refine-1) and
+30 QAP restarts, k=50, T=100 as the cap of Refine-1, which stops by its unsupervised test
+(``tol``, the estimator's default), n_s=10,000, k'=50, c'=500, alpha=0.5; anchor runs in
+parallel processes) twice: ``symmetric=False`` (the paper's Refine-1) and
 ``symmetric=True``. Both share one anchor stage (the estimator caches it), so only the
 refinements differ. Prints a Markdown table: mean cosine / top-1 / mean rank over the
 held-out pairs after each stage, the final map's top-1 and mean rank in the reverse
@@ -24,6 +25,7 @@ import numpy as np
 
 from minivec import MiniVec2Vec, evaluate
 from minivec.data import LADDER, ladder
+from minivec.refine import DEFAULT_TOL
 from minivec.report import reference_rows, stage_rows
 
 METHODS = {"paper": False, "symmetric": True}
@@ -61,8 +63,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levels", type=int, nargs="+", default=sorted(LADDER))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--tol", type=float, default=None,
-                    help="unsupervised early stop of Refine-1 (default: all T iterations)")
+    ap.add_argument("--tol", type=float, default=DEFAULT_TOL,
+                    help="Refine-1's unsupervised stopping test (0: all T iterations)")
     ap.add_argument("--subset", action="store_true", help="the classroom subset (quick look)")
     args = ap.parse_args(argv)
     print("cells: mean cosine / top-1 / mean rank over the held-out pairs; reverse: top-1 / "

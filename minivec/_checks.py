@@ -83,8 +83,9 @@ def check_map(W, d_A: int, d_B: int) -> np.ndarray:
 
 
 def check_tol(tol):
-    """Convergence tolerance: None (no early stop) or a real number >= 0."""
+    """Convergence threshold of Refine-1: None (no early stop) or a real number in [0, 1]."""
     if tol is not None and (isinstance(tol, bool) or not isinstance(tol, numbers.Real)
-                            or not tol >= 0):
-        raise ValueError(f"tol must be None or a number >= 0, got {tol!r}")
+                            or not 0 <= tol <= 1):
+        raise ValueError(f"tol must be None or a number in [0, 1] (a straightness threshold; "
+                         f"minivec.refine.DEFAULT_TOL is 0.71), got {tol!r}")
     return tol

@@ -14,7 +14,7 @@ from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
 from .pseudo_pairs import pseudo_pairs
-from .refine import refine_clustering, refine_matching
+from .refine import DEFAULT_TOL, refine_clustering, refine_matching
 
 #: Rows of A used for the unsupervised nearest-neighbour signal in ``history_``.
 SIGNAL_ROWS = 1000
@@ -24,7 +24,9 @@ _ANCHOR_PARAMS = ("n_runs", "n_clusters", "qap_restarts", "anchor_sample")
 class MiniVec2Vec(BaseEstimator):
     """Unsupervised linear alignment of embedding space A to space B (mini-vec2vec).
 
-    Defaults are the paper's hyperparameters.
+    Defaults are the paper's hyperparameters, except that Refine-1 stops early by its
+    pairs-free convergence test (``tol``), with the paper's T as the cap; ``tol=None`` runs
+    all T iterations as the paper does.
 
     Parameters
     ----------
@@ -43,11 +45,12 @@ class MiniVec2Vec(BaseEstimator):
     refine_neighbors : k', B neighbours averaged per mapped row in Refine-1 (50).
     refine_clusters : c', k-means clusters of Refine-2 (500; 0 skips Refine-2).
     alpha : smoothing weight of both refinements, in (0, 1] (0.5).
-    tol : unsupervised early stop of Refine-1, with n_iter as the cap (see
-        ``refine_matching``; ``minivec.refine.DEFAULT_TOL`` is a good value); None (the
-        paper's way) runs all n_iter iterations.
-    eval_every : with ``eval_pairs``, score held-out pairs every this many Refine-1
-        iterations (and always at the end of each stage).
+    tol : straightness threshold in [0, 1] of Refine-1's early stop, which needs no pairs,
+        with n_iter as the cap (``refine_matching``; default
+        ``minivec.refine.DEFAULT_TOL`` = 1/sqrt(2)); None (the paper's way) runs all n_iter
+        iterations.
+    eval_every : record the unsupervised signal and, with ``eval_pairs``, the held-out
+        scores every this many Refine-1 iterations (and always at the end of each stage).
     n_jobs : processes for the anchor runs (None: 1; -1: all cores); the result does not
         depend on it.
     random_state : int for exact reproducibility (same int, same ``W_`` to the bit), or None.
@@ -61,13 +64,15 @@ class MiniVec2Vec(BaseEstimator):
     mean_A_, mean_B_ : training means used by ``transform`` / ``inverse_transform``.
     anchor_runs_ : list of ``AnchorRun``, each run's centroids and QAP result.
     history_ : list of dicts, one per stage and per Refine-1 iteration: stage, iteration,
-        seconds (since fit start), nn_cosine (unsupervised), and with ``eval_pairs`` also
+        seconds (since fit start); rows at the end of each stage and every ``eval_every``
+        Refine-1 iterations also hold nn_cosine (unsupervised) and with ``eval_pairs``
         mean_cosine, top1, mean_rank, pool_size.
     """
 
     def __init__(self, n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000,
                  n_neighbors=50, use_relative=True, n_iter=100, refine_sample=10_000,
-                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=None, symmetric=False,
+                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=DEFAULT_TOL,
+                 symmetric=False,
                  eval_every=1, n_jobs=None, random_state=None, verbose=True):
         self.n_runs = n_runs
         self.n_clusters = n_clusters
@@ -105,13 +110,17 @@ class MiniVec2Vec(BaseEstimator):
         self.history_ = []
         t0 = time.perf_counter()
 
+        def signals(W):
+            """The unsupervised signal and, with pairs, the held-out scores of map W."""
+            row = {"nn_cosine": nn_cosine(W, signal_A, X_B)}
+            if data.E_A is not None:
+                row.update(evaluate(W, data.E_A, data.E_B).as_dict())
+            return row
+
         def record(stage, W, iteration=0, score=True):
             row = {"stage": stage, "iteration": iteration,
-                   "seconds": round(time.perf_counter() - t0, 3),
-                   "nn_cosine": nn_cosine(W, signal_A, X_B)}
-            if score and data.E_A is not None:
-                row.update(evaluate(W, data.E_A, data.E_B).as_dict())
-            self.history_.append(row)
+                   "seconds": round(time.perf_counter() - t0, 3)}
+            self.history_.append({**row, **signals(W)} if score else row)
 
         self.anchor_runs_, W = self._anchor_stage(X_A, X_B, int(seeds[0]))
         self.W_initial_ = W
@@ -127,8 +136,8 @@ class MiniVec2Vec(BaseEstimator):
                                 self.refine_neighbors, self.alpha, int(seeds[1]),
                                 callback=on_iteration, verbose=self.verbose, tol=self.tol,
                                 symmetric=self.symmetric)
-            if data.E_A is not None and "top1" not in self.history_[-1]:
-                self.history_[-1].update(evaluate(W, data.E_A, data.E_B).as_dict())
+            if "nn_cosine" not in self.history_[-1]:
+                self.history_[-1].update(signals(W))
         self.n_iter_ = len(done)
         if self.refine_clusters:
             W = refine_clustering(W, X_A, X_B, self.refine_clusters, self.alpha, int(seeds[2]))

@@ -5,6 +5,7 @@ import pytest
 from sklearn.base import clone
 
 import minivec.estimator as est_mod
+from minivec.refine import DEFAULT_TOL
 from minivec import MiniVec2Vec, evaluate
 from minivec.data import make_synthetic_pair
 
@@ -119,16 +120,30 @@ def test_unequal_dimensions_map_shape():
 
 def test_refine1_stops_early_by_its_unsupervised_test(synthetic):
     p = synthetic
-    capped = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 200, "tol": 1e-3}).fit(
+    capped = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 200, "tol": DEFAULT_TOL}).fit(
         p.X_A, p.X_B, (p.E_A, p.E_B))
-    assert 10 <= capped.n_iter_ < 200
+    assert 15 <= capped.n_iter_ < 200
     assert capped.history_[-2]["top1"] > 0.5  # it stopped on a plateau, not at the start
     assert capped.history_[-2]["stage"] == "refine1" and "top1" in capped.history_[-2]
+    assert MiniVec2Vec().tol == DEFAULT_TOL  # the estimator's default
     full = MiniVec2Vec(random_state=0, **{**FAST, "tol": None}).fit(p.X_A, p.X_B)
     assert full.n_iter_ == FAST["n_iter"]
     with pytest.raises(ValueError, match="tol"):
-        MiniVec2Vec(tol=-1.0, verbose=False, **{k: v for k, v in FAST.items()
-                                                if k != "verbose"}).fit(p.X_A, p.X_B)
+        MiniVec2Vec(**{**FAST, "tol": -1.0}).fit(p.X_A, p.X_B)
+
+
+def test_signals_are_recorded_with_the_held_out_scores(synthetic):
+    """nn_cosine costs a nearest-neighbour search: recorded every eval_every iterations and
+    at the end of each stage, with or without pairs, not at every iteration."""
+    p = synthetic
+    params = {**FAST, "n_iter": 12, "eval_every": 5}
+    for pairs in ((p.E_A, p.E_B), None):
+        m = MiniVec2Vec(random_state=0, **params).fit(p.X_A, p.X_B, pairs)
+        have = [(r["stage"], r["iteration"]) for r in m.history_ if "nn_cosine" in r]
+        assert have == [("initial", 0), ("refine1", 5), ("refine1", 10), ("refine1", 12),
+                        ("refine2", 0)]
+        assert len(m.history_) == 14
+        assert all(("top1" in r) == (pairs is not None) for r in m.history_ if "nn_cosine" in r)
 
 
 def test_parallel_anchor_runs_give_the_same_map(synthetic):
