@@ -80,8 +80,8 @@ def _fmt(v) -> str:
 #: default, min, max, step). Anchor sliders first, then Refine sliders. Defaults are the
 #: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
 #: c' (paper 500; 0 skips Refine-2), chosen so that a Refine slider redraws in a second or two
-#: on the classroom subset (about 1.7 s of one core at T=20: twenty 384 x 384 SVDs of
-#: Procrustes and twenty 1,000 x 3,000 products are two thirds of it).
+#: on the classroom subset (1.2-1.3 s of one core at T=20 on a quiet machine: twenty
+#: 384 x 384 SVDs of Procrustes and twenty 1,000 x 3,000 products are most of it).
 EXPLORER_SLIDERS = {
     "n_runs": ("anchor runs s", 30, 1, 40, 1),
     "n_clusters": ("anchor clusters c", 20, 4, 60, 1),
