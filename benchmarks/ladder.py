@@ -35,9 +35,9 @@ def fmt(row: dict) -> str:
     return f"{row['mean_cosine']:.3f} / {row['top1']:.3f} / {row['mean_rank']:.1f}"
 
 
-def fit_both(pair, seed: int, tol) -> list:
-    """One row per method for one pair and seed: stage scores, reverse scores, seconds."""
-    data = pair.prepare()
+def fit_both(pair, data, seed: int, tol) -> list:
+    """One row per method for one pair (``data``: its ``prepare()``) and seed: stage scores,
+    reverse scores, seconds."""
     est = MiniVec2Vec(random_state=seed, verbose=False, eval_every=1000, n_jobs=-1, tol=tol)
     rows = []
     for method, symmetric in METHODS.items():
@@ -75,9 +75,10 @@ def main(argv=None):
     for level in args.levels:
         pair = ladder(level, subset=args.subset)
         refs = {r["stage"].split()[0]: r for r in reference_rows(pair)}
+        data = pair.prepare()
         rows = []
         for seed in args.seeds:
-            for row in fit_both(pair, seed, args.tol):
+            for row in fit_both(pair, data, seed, args.tol):
                 st, back = row["stages"], row["reverse"]
                 print(f"| {level} | {row['method']} | {seed} | {fmt(st['initial'])} | "
                       f"{fmt(st['refine1'])} ({row['iters']}) | {fmt(st['refine2'])} | "

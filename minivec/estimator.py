@@ -72,8 +72,7 @@ class MiniVec2Vec(BaseEstimator):
     def __init__(self, n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000,
                  n_neighbors=50, use_relative=True, n_iter=100, refine_sample=10_000,
                  refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=DEFAULT_TOL,
-                 symmetric=False,
-                 eval_every=1, n_jobs=None, random_state=None, verbose=True):
+                 symmetric=False, eval_every=1, n_jobs=None, random_state=None, verbose=True):
         self.n_runs = n_runs
         self.n_clusters = n_clusters
         self.qap_restarts = qap_restarts

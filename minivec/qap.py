@@ -65,8 +65,8 @@ def two_opt(S_A: np.ndarray, S_B: np.ndarray, perm: np.ndarray) -> tuple:
     best = qap_objective(S_A, S_B, perm)
     while True:
         gains = swap_gains(S_A, S_B[np.ix_(perm, perm)])[first, second]
-        for i, j in zip(first[gains > -1e-9 * (1 + abs(best))],
-                        second[gains > -1e-9 * (1 + abs(best))]):
+        worth = gains > -1e-9 * (1 + abs(best))
+        for i, j in zip(first[worth], second[worth]):
             perm[[i, j]] = perm[[j, i]]
             score = qap_objective(S_A, S_B, perm)
             if score > best:
