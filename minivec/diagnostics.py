@@ -186,11 +186,13 @@ def principal_subspace_start(X_A: np.ndarray, X_B: np.ndarray, P_A: np.ndarray,
 
 
 def refine_curve(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, E_A: np.ndarray,
-                 E_B: np.ndarray, n_iter: int = 20, every: int = 5, **refine) -> list:
+                 E_B: np.ndarray, n_iter: int = 20, every: int = 5, verbose: bool = True,
+                 **refine) -> list:
     """Refine-1 from the start W: (d_A, d_B), scored on held-out pairs as it goes (*oracle*:
     the pairs only measure). X_A, X_B: preprocessed pools; E_A, E_B: (n, d) preprocessed
-    pairs; refine: further ``refine_matching`` arguments (sample_size, k, symmetric, ...).
-    Returns [(iteration, Scores)] for iteration 0 and every ``every`` iterations.
+    pairs; verbose: Refine-1's progress bar; refine: further ``refine_matching`` arguments
+    (sample_size, k, symmetric, ...). Returns [(iteration, Scores)] for iteration 0 and
+    every ``every`` iterations.
     """
     from .metrics import evaluate
     from .refine import refine_matching
@@ -201,7 +203,7 @@ def refine_curve(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, E_A: np.ndarra
         if t % every == 0 or t == n_iter:
             curve.append((t, evaluate(W_t, E_A, E_B)))
 
-    refine_matching(W, X_A, X_B, n_iter, callback=score, verbose=False, **refine)
+    refine_matching(W, X_A, X_B, n_iter, callback=score, verbose=verbose, **refine)
     return curve
 
 
