@@ -154,6 +154,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_info
 
+    from minivec._blas import blas_kernel_hint
+
     blas = [f"{i['internal_api']} {i.get('architecture', '')} x{i['num_threads']}"
             for i in threadpool_info() if i["user_api"] == "blas"]
     gflops = blas_gflops()
@@ -162,6 +164,9 @@ def main(argv=None):
     print(f"{pair.name}: A {data.X_A.shape}, B {data.X_B.shape}, {len(data.E_A)} held-out pairs")
     print(f"python {platform.python_version()}, numpy {np.__version__}, BLAS {blas}, "
           f"float32 GEMM {gflops:.0f} GFLOP/s")
+    hint = blas_kernel_hint()
+    if hint:
+        print(f"note: {hint}")
     mine = []
     run_minivec(data, PAPER, mine)
     show("minivec (paper hyperparameters)", mine, gflops)

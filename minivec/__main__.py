@@ -1,6 +1,7 @@
 """``python -m minivec run --out report/``: the headless end-to-end run."""
 
 import argparse
+import sys
 
 
 def main(argv=None):
@@ -17,8 +18,12 @@ def main(argv=None):
     r.add_argument("--eval-every", type=int, default=10,
                    help="score held-out pairs every N Refine-1 iterations (default 10)")
     args = parser.parse_args(argv)
+    from ._blas import blas_kernel_hint
     from .report import run
 
+    hint = blas_kernel_hint()
+    if hint:
+        print(f"note: {hint}", file=sys.stderr)
     run(args.out, args.level, args.subset, args.seed, eval_every=args.eval_every)
 
 

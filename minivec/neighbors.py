@@ -13,12 +13,12 @@ from typing import Callable, Iterator
 
 import numpy as np
 from scipy import sparse
-from threadpoolctl import ThreadpoolController
+
+from ._blas import blas_threads, one_blas_thread
 
 #: Similarity entries per block (32 MB of float32; two blocks in flight fit the caches better
 #: than two of 64 MB: measured 10% faster with worker threads, the same on one thread).
 BLOCK_ENTRIES = 1 << 23
-_THREADPOOLS = ThreadpoolController()
 
 
 def block_starts(n_q: int, n_x: int) -> range:
@@ -37,13 +37,6 @@ def similarity_blocks(Q: np.ndarray, X: np.ndarray) -> Iterator[tuple]:
         yield start, Q[start:start + starts.step] @ X.T  # BLAS reads X transposed: no copy
 
 
-def blas_threads() -> int:
-    """Threads the BLAS would use now: 1 under ``threadpool_limits(1)`` or
-    OMP_NUM_THREADS=1, else usually the number of cores."""
-    return max([lib.num_threads for lib in _THREADPOOLS.select(user_api="blas").lib_controllers],
-               default=1)
-
-
 def run_blocks(work: Callable[[int], None], starts: range) -> None:
     """Call ``work(start)`` for every block start, in as many threads as the BLAS would use,
     each with a one-thread BLAS: the product *and* the selection after it run in parallel,
@@ -54,7 +47,7 @@ def run_blocks(work: Callable[[int], None], starts: range) -> None:
         for start in starts:
             work(start)
         return
-    with _THREADPOOLS.limit(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
         list(pool.map(work, starts))  # list(): re-raise any error of a block
 
 

@@ -1,0 +1,57 @@
+"""The BLAS's threads: how many it would use, and a one-thread limit for small products."""
+
+from __future__ import annotations
+
+from threadpoolctl import ThreadpoolController
+
+_THREADPOOLS = ThreadpoolController()
+
+
+def blas_threads() -> int:
+    """Threads the BLAS would use now: 1 under ``threadpool_limits(1)`` or
+    OMP_NUM_THREADS=1, else usually the number of cores."""
+    return max([lib.num_threads for lib in _THREADPOOLS.select(user_api="blas").lib_controllers],
+               default=1)
+
+
+def one_blas_thread():
+    """Context manager limiting the BLAS to one thread (a few microseconds to enter).
+
+    For work in worker threads of our own, and for LAPACK calls on small matrices, whose
+    many small steps lose more to thread hand-offs than threads gain: the SVD of a 384 x 384
+    matrix measured 13 ms on one thread and 64 ms on two, inside Refine-1's loop.
+    """
+    return _THREADPOOLS.limit(limits=1, user_api="blas")
+
+
+#: OpenBLAS kernel families that use AVX-512 (``threadpoolctl`` reports them as
+#: ``architecture``).
+AVX512_KERNELS = frozenset({"SkylakeX", "Cooperlake", "SapphireRapids"})
+
+
+def kernel_hint(cpu_flags: set, architectures: set) -> str | None:
+    """A one-line hint when OpenBLAS runs AVX2 kernels on a CPU that has AVX-512, else None.
+
+    cpu_flags: the CPU's feature flags (``/proc/cpuinfo``); architectures: the kernel
+    families of the loaded OpenBLAS libraries. OpenBLAS picks its kernels from the CPU model
+    when it loads and falls back to Haswell (AVX2) on models it does not know, such as the
+    AMD EPYC virtual machine we benchmark on; there, OPENBLAS_CORETYPE=SkylakeX set before
+    Python starts doubled the float32 GEMM throughput (243 -> 460 GFLOP/s on 2 cores).
+    """
+    if "avx512f" not in cpu_flags or not architectures or architectures & AVX512_KERNELS:
+        return None
+    return (f"OpenBLAS uses its {'/'.join(sorted(architectures))} kernels on a CPU with "
+            "AVX-512: start Python with OPENBLAS_CORETYPE=SkylakeX set for about twice "
+            "the speed of every matrix product")
+
+
+def blas_kernel_hint() -> str | None:
+    """``kernel_hint`` for this machine (None where /proc/cpuinfo cannot be read)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith("flags")), "")
+    except OSError:
+        return None
+    archs = {lib.architecture for lib in _THREADPOOLS.select(internal_api="openblas")
+             .lib_controllers}
+    return kernel_hint(set(flags.split(":", 1)[-1].split()), archs)
