@@ -8,20 +8,23 @@ from .anchors import (AnchorRun, anchor_ensemble, anchor_run, centroid_procruste
 from .baselines import identity_map, random_orthogonal, supervised_procrustes
 from .clustering import kmeans_centroids
 from .estimator import MiniVec2Vec
+from .gromov import GWRound, GWStart, gw_start
 from .metrics import Scores, evaluate, nn_cosine
 from .neighbors import knn_mean, topk
 from .preprocess import Prepared, center_normalize, prepare, training_mean
 from .procrustes import procrustes, smooth
 from .pseudo_pairs import pseudo_pairs
 from .qap import QAPResult, centroid_similarity, match_centroids, qap_objective
-from .refine import refine_clustering, refine_matching, refine_matching_step
+from .refine import (matching_objective, refine_clustering, refine_matching,
+                     refine_matching_step)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AnchorRun", "MiniVec2Vec", "Prepared", "QAPResult", "Scores", "anchor_ensemble",
+    "AnchorRun", "GWRound", "GWStart", "MiniVec2Vec", "Prepared", "QAPResult", "Scores", "anchor_ensemble",
     "anchor_run", "center_normalize", "centroid_procrustes", "centroid_similarity", "evaluate",
-    "identity_map", "kmeans_centroids", "knn_mean", "match_centroids", "nn_cosine", "prepare",
+    "gw_start", "identity_map", "kmeans_centroids", "knn_mean", "match_centroids",
+    "matching_objective", "nn_cosine", "prepare",
     "procrustes", "pseudo_pairs", "qap_objective", "random_orthogonal", "refine_clustering",
     "refine_matching", "refine_matching_step", "relative_representation", "smooth",
     "supervised_procrustes", "topk", "training_mean",

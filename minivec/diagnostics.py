@@ -165,6 +165,21 @@ def centroid_geometry_agreement(C_A: np.ndarray, C_B: np.ndarray, W_true: np.nda
             "cosine": float(np.median(C[np.arange(len(perm)), perm]))}
 
 
+def coupling_truth(couplings: np.ndarray, C_A: np.ndarray, C_B: np.ndarray, P_A: np.ndarray,
+                   P_B: np.ndarray) -> np.ndarray:
+    """ORACLE: the share of each cluster coupling's mass that the true pairs agree with.
+
+    couplings: (r, c_A, c_B), each summing to 1 (``GWStart.couplings``); C_A: (c_A, d_A),
+    C_B: (c_B, d_B) unit centroids; P_A, P_B: (n, d) true pairs. The truth is the joint
+    share of pairs whose A row lies nearest centroid i and whose B row lies nearest centroid j;
+    returns (r,) sum over i, j of min(T[i, j], truth[i, j]): 1 for a coupling that moves mass
+    exactly as the pairs do, about 1/c for one that ignores them.
+    """
+    truth = np.zeros((len(C_A), len(C_B)))
+    np.add.at(truth, (np.argmax(P_A @ C_A.T, axis=1), np.argmax(P_B @ C_B.T, axis=1)), 1.0)
+    return np.minimum(couplings, truth / truth.sum()).sum(axis=(1, 2))
+
+
 def principal_subspace_start(X_A: np.ndarray, X_B: np.ndarray, P_A: np.ndarray,
                              P_B: np.ndarray, m: int) -> np.ndarray:
     """A start that is right on the top m principal directions only (*oracle*).

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator
 
 from ._checks import check_alpha, check_clusters, check_int, check_neighbors, check_tol
 from .anchors import anchor_ensemble, centroid_procrustes, relative_representation
+from .gromov import gw_start
 from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
@@ -18,7 +19,9 @@ from .refine import DEFAULT_TOL, refine_clustering, refine_matching
 
 #: Rows of A used for the unsupervised nearest-neighbour signal in ``history_``.
 SIGNAL_ROWS = 1000
-_ANCHOR_PARAMS = ("n_runs", "n_clusters", "qap_restarts", "anchor_sample")
+#: The start's hyperparameters, per ``init``: changing any of them recomputes the start.
+_START_PARAMS = {"anchors": ("n_runs", "n_clusters", "qap_restarts", "anchor_sample"),
+                 "gw": ("gw_clusters", "gw_restarts", "gw_rounds", "n_neighbors")}
 
 
 class MiniVec2Vec(BaseEstimator):
@@ -30,11 +33,22 @@ class MiniVec2Vec(BaseEstimator):
 
     Parameters
     ----------
+    init : how the initial map is found. "anchors" (the paper's steps 1-3): the ensemble of
+        k-means + QAP anchor runs, relative representations, pseudo-pairs, Procrustes.
+        "gw" (beyond the paper, for pairs of different encoder families): entropic
+        Gromov-Wasserstein matching of ``gw_clusters`` clusters a side from ``gw_restarts``
+        random couplings, ranked by their agreement, the best two probed by a short Refine-1,
+        over ``gw_rounds`` clusterings (``minivec.gromov.gw_start``); use it with alpha=1.0, whose faster climb
+        out of a weak start Refine-1's own objective prefers (``matching_objective``).
     n_runs : anchor runs s in the ensemble (30).
     n_clusters : k-means clusters c per anchor run (20).
     qap_restarts : 2-opt restarts per QAP (30).
     anchor_sample : rows each anchor k-means sees (10,000; None for all).
-    n_neighbors : k, relative-space neighbours averaged per pseudo-pair (50).
+    n_neighbors : k, relative-space neighbours averaged per pseudo-pair (50); with
+        init="gw", the neighbours of its Refine-1 probes.
+    gw_clusters : k-means clusters a side matched by init="gw" (100).
+    gw_restarts : random starting couplings per clustering of init="gw" (64).
+    gw_rounds : independent clusterings searched by init="gw" (3).
     use_relative : True for the paper's pseudo-pairs; False for the section 6.3 variant,
         Procrustes straight on the matched centroids.
     symmetric : False for the paper's Refine-1; True to pair sampled B rows with A rows
@@ -62,17 +76,22 @@ class MiniVec2Vec(BaseEstimator):
     W_initial_ : (d_A, d_B) the map after the anchor stage.
     n_iter_ : Refine-1 iterations actually run (fewer than n_iter when tol stopped it).
     mean_A_, mean_B_ : training means used by ``transform`` / ``inverse_transform``.
-    anchor_runs_ : list of ``AnchorRun``, each run's centroids and QAP result.
+    anchor_runs_ : list of ``AnchorRun``, each run's centroids and QAP result (empty with
+        init="gw").
+    gw_start_ : the ``GWStart`` of init="gw" (its rounds' agreements, couplings and probe
+        scores), or None.
     history_ : list of dicts, one per stage and per Refine-1 iteration: stage, iteration,
         seconds (since fit start); rows at the end of each stage and every ``eval_every``
         Refine-1 iterations also hold nn_cosine (unsupervised) and with ``eval_pairs``
         mean_cosine, top1, mean_rank, pool_size.
     """
 
-    def __init__(self, n_runs=30, n_clusters=20, qap_restarts=30, anchor_sample=10_000,
-                 n_neighbors=50, use_relative=True, n_iter=100, refine_sample=10_000,
-                 refine_neighbors=50, refine_clusters=500, alpha=0.5, tol=DEFAULT_TOL,
-                 symmetric=False, eval_every=1, n_jobs=None, random_state=None, verbose=True):
+    def __init__(self, init="anchors", n_runs=30, n_clusters=20, qap_restarts=30,
+                 anchor_sample=10_000, n_neighbors=50, use_relative=True, n_iter=100,
+                 refine_sample=10_000, refine_neighbors=50, refine_clusters=500, alpha=0.5,
+                 tol=DEFAULT_TOL, symmetric=False, gw_clusters=100, gw_restarts=64,
+                 gw_rounds=3, eval_every=1, n_jobs=None, random_state=None, verbose=True):
+        self.init = init
         self.n_runs = n_runs
         self.n_clusters = n_clusters
         self.qap_restarts = qap_restarts
@@ -86,6 +105,9 @@ class MiniVec2Vec(BaseEstimator):
         self.alpha = alpha
         self.tol = tol
         self.symmetric = symmetric
+        self.gw_clusters = gw_clusters
+        self.gw_restarts = gw_restarts
+        self.gw_rounds = gw_rounds
         self.eval_every = eval_every
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -121,7 +143,7 @@ class MiniVec2Vec(BaseEstimator):
                    "seconds": round(time.perf_counter() - t0, 3)}
             self.history_.append({**row, **signals(W)} if score else row)
 
-        self.anchor_runs_, W = self._anchor_stage(X_A, X_B, int(seeds[0]))
+        self.anchor_runs_, self.gw_start_, W = self._start(X_A, X_B, int(seeds[0]))
         self.W_initial_ = W
         record("initial", W)
         done = []
@@ -148,6 +170,12 @@ class MiniVec2Vec(BaseEstimator):
     def _check_params(self, n_A: int, n_B: int):
         """Every hyperparameter, against the pool sizes n_A and n_B, before any work."""
         n = min(n_A, n_B)
+        if self.init not in _START_PARAMS:
+            raise ValueError(f"init must be one of {sorted(_START_PARAMS)}, got {self.init!r}")
+        if self.init == "gw":
+            check_clusters(self.gw_clusters, n, "gw_clusters")
+            check_int(self.gw_restarts, "gw_restarts", 1)
+            check_int(self.gw_rounds, "gw_rounds", 1)
         check_clusters(self.n_clusters, min(n, self.anchor_sample or n))
         check_neighbors(self.n_neighbors, n_B, "n_neighbors")
         if self.n_iter:
@@ -163,23 +191,33 @@ class MiniVec2Vec(BaseEstimator):
         check_alpha(self.alpha)
         check_tol(self.tol)
 
-    def _anchor_stage(self, X_A, X_B, seed):
-        """Steps 1-3. Cached per data, seed and anchor hyperparameters when random_state is an
-        int, so refitting with only Refine settings changed skips them."""
+    def _start(self, X_A, X_B, seed):
+        """The initial map: steps 1-3 or the GW start (``init``). Returns (anchor runs, GW
+        start or None, W). Cached per data, seed and the start's hyperparameters when
+        random_state is an int, so refitting with only Refine settings changed skips it."""
         key = None
         if self.random_state is not None:
             digest = hashlib.blake2b(X_A.tobytes(), digest_size=16)
             digest.update(X_B.tobytes())
-            key = (digest.hexdigest(), seed) + tuple(getattr(self, p) for p in _ANCHOR_PARAMS)
+            key = (digest.hexdigest(), seed, self.init) + tuple(
+                getattr(self, p) for p in _START_PARAMS[self.init])
         cache = self.__dict__.get("_cache")
         if key is None or cache is None or cache["key"] != key:
-            runs = anchor_ensemble(X_A, X_B, self.n_runs, self.n_clusters, self.qap_restarts,
-                                   self.anchor_sample, seed, self.verbose, self.n_jobs)
-            cache = self._cache = {"key": key, "runs": runs, "maps": {}}
+            if self.init == "gw":
+                runs, start = [], gw_start(X_A, X_B, self.gw_clusters, self.gw_restarts,
+                                           self.gw_rounds, k=self.n_neighbors,
+                                           random_state=seed, verbose=self.verbose)
+            else:
+                runs, start = anchor_ensemble(X_A, X_B, self.n_runs, self.n_clusters,
+                                              self.qap_restarts, self.anchor_sample, seed,
+                                              self.verbose, self.n_jobs), None
+            cache = self._cache = {"key": key, "runs": runs, "gw": start, "maps": {}}
+        if cache["gw"] is not None:
+            return [], cache["gw"], cache["gw"].W
         mkey = (self.use_relative, self.n_neighbors)
         if mkey not in cache["maps"]:
             cache["maps"][mkey] = self._initial_map(X_A, X_B, cache["runs"])
-        return cache["runs"], cache["maps"][mkey]
+        return cache["runs"], None, cache["maps"][mkey]
 
     def _initial_map(self, X_A, X_B, runs):
         """Step 3 (pseudo-pairs, then Procrustes) or the section 6.3 variant."""

@@ -225,6 +225,30 @@ def plot_restart_objectives(objectives: np.ndarray, true_objective: float | None
 
 
 # -- What alignment reveals (notebook 08): topic inference through a map ---------------------
+def plot_gw_restarts(agreement: np.ndarray, truth: np.ndarray | None = None, n_probes: int = 3,
+                     title: str = ""):
+    """Each Gromov-Wasserstein restart's agreement (no pairs) against, when given, the share
+    of its coupling the true pairs agree with (oracle, ``diagnostics.coupling_truth``).
+
+    agreement: (r,) best first (``GWStart.agreement``); truth: (r,) in the same order, or None
+    to plot the agreements alone by rank; the first n_probes restarts (probed) are ringed.
+    Returns the Figure.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    x = agreement if truth is not None else np.arange(1, len(agreement) + 1)
+    y = truth if truth is not None else agreement
+    ax.scatter(x, y, s=18, color="tab:blue", label="restart")
+    ax.scatter(x[:n_probes], y[:n_probes], s=90, facecolors="none", edgecolors="tab:red",
+               label=f"best {n_probes} by agreement (probed)")
+    if truth is not None:
+        ax.set_ylabel("share of the coupling the true pairs agree with (oracle)")
+        xlabel = "GW agreement of the coupling (no pairs; larger is better)"
+    else:
+        ax.set_ylabel("GW agreement (no pairs)")
+        xlabel = "restart, ranked by agreement"
+    return _finish(fig, [ax], xlabel, title or "Gromov-Wasserstein restarts", ax.set_title)
+
+
 def plot_confusion(cm, topics, title: str = "", ax=None):
     """Heatmap of a topic confusion matrix, counts written in every cell.
 

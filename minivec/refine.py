@@ -33,13 +33,26 @@ def refine_matching_step(W: np.ndarray, A: np.ndarray, X_B: np.ndarray, k: int,
     and the A pool X_A: (n_A, d_A), each B row mapped back by W^T is paired with the mean of
     its k nearest A rows too, and one Procrustes is fitted on both sets of pseudo-pairs.
     """
-    mapped = unit_rows(A @ W)
-    targets = knn_mean(mapped, X_B, k)
-    match = float(np.einsum("ij,ij->i", mapped, unit_rows(targets)).mean())
+    targets, match = _neighbour_targets(W, A, X_B, k)
     if B is not None:
         A = np.concatenate([A, knn_mean(unit_rows(B @ W.T), X_A, k)])
         targets = np.concatenate([targets, B])
     return smooth(W, procrustes(A, targets), alpha), match
+
+
+def _neighbour_targets(W: np.ndarray, A: np.ndarray, X_B: np.ndarray, k: int) -> tuple:
+    """Refine-1's targets: each mapped row's mean of its k nearest B rows, (n_s, d_B), and the
+    mean cosine between the mapped rows and their targets."""
+    mapped = unit_rows(A @ W)
+    targets = knn_mean(mapped, X_B, k)
+    return targets, float(np.einsum("ij,ij->i", mapped, unit_rows(targets)).mean())
+
+
+def matching_objective(W: np.ndarray, A: np.ndarray, X_B: np.ndarray, k: int = 50) -> float:
+    """Refine-1's own objective, which needs no pairs: the mean cosine between the rows of
+    A: (n, d_A) mapped by W: (d_A, d_B) and the means of their k nearest rows of X_B. Higher
+    when mapped rows land in dense, consistent neighbourhoods of B."""
+    return _neighbour_targets(W, A, X_B, k)[1]
 
 
 #: Fewest iterations per window of Refine-1's convergence test (``settling_window``).

@@ -79,9 +79,10 @@ def _fmt(v) -> str:
 #: The explorer's sliders: keyword (a ``MiniVec2Vec`` parameter) -> (plain description,
 #: default, min, max, step). Anchor sliders first, then Refine sliders. Defaults are the
 #: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
-#: c' (paper 500; 0 skips Refine-2), chosen so that a Refine slider redraws in a second or two
-#: on the classroom subset (1.2-1.3 s of one core at T=20 on a quiet machine: twenty
-#: 384 x 384 SVDs of Procrustes and twenty 1,000 x 3,000 products are most of it).
+#: c' (paper 500; 0 skips Refine-2), chosen so that a Refine slider redraws in about a second
+#: on the classroom subset (one core at T=20: 0.8-0.9 s with OpenBLAS's AVX-512 kernels,
+#: 1.1-1.3 s with its AVX2 ones; twenty 1,000 x 3,000 products and their selections, twenty
+#: 384 x 384 SVDs of Procrustes and the five held-out scorings are most of it).
 EXPLORER_SLIDERS = {
     "n_runs": ("anchor runs s", 30, 1, 40, 1),
     "n_clusters": ("anchor clusters c", 20, 4, 60, 1),
