@@ -1,21 +1,19 @@
 """The paper's pipeline and the kit's two variants on every level of the ladder.
 
-    python benchmarks/ladder.py [--levels 1 2 3 4] [--seeds 0 1 2 3 4] [--methods paper gw]
-                                [--tol 0.707] [--subset]
+    python benchmarks/ladder.py [--levels 1 2 3 4] [--seeds 0 1 2 3 4]
+                                [--methods paper gw-transport] [--tol 0.707] [--subset]
 
-For each level and seed, fits ``MiniVec2Vec`` at the paper's hyperparameters (s=30, c=20,
-30 QAP restarts, k=50, T=100 as the cap of Refine-1, which stops by its unsupervised test
-(``tol``, the estimator's default), n_s=10,000, k'=50, c'=500, alpha=0.5; anchor runs in
-parallel processes) as ``METHODS`` says: "paper"; "symmetric" (``symmetric=True``, sharing
-the paper's anchor stage, which the estimator caches, so only Refine-1 differs); and "gw"
-(``init="gw"``, the Gromov-Wasserstein start, with alpha=1 and T=150 as the cap, since
-Refine-1 climbs for longer from its weaker start). Prints a Markdown table: mean cosine /
-top-1 / mean rank over the held-out pairs after each stage, the final map's top-1 and mean
-rank in the reverse direction (B to A, with W^T), Refine-1 iterations run, and seconds (the
-start, timed where it was computed, plus the method's own refinements); then, per level and
-method, the mean over seeds and how many seeds meet issue 5's goal (top-1 >= 0.95 and mean
-rank <= 1.5 in both directions). The held-out pairs only measure: nothing here is chosen by
-them. The tables in data/README.md are this script's output.
+For each level and seed, fits ``MiniVec2Vec`` with each of ``minivec.METHODS``: "paper"
+(the paper's hyperparameters s=30, c=20, 30 QAP restarts, k=50, n_s=10,000, k'=50, c'=500,
+alpha=0.5, T=100 as the cap of Refine-1, which stops by its unsupervised test ``tol``;
+anchor runs in parallel processes) and "gw-transport" (the Gromov-Wasserstein start, then
+Refine-1 by entropic transport). Prints a Markdown table: mean cosine / top-1 / mean rank
+over the held-out pairs after each stage, the final map's top-1 and mean rank in the
+reverse direction (B to A, with W^T), Refine-1 iterations run, and seconds (the start plus
+the method's own refinements); then, per level and method, the mean over seeds and how many
+seeds meet issue 5's goal (top-1 >= 0.95 and mean rank <= 1.5 in both directions). The
+held-out pairs only measure: nothing here is chosen by them. The tables in data/README.md
+are this script's output.
 """
 
 from __future__ import annotations
@@ -25,15 +23,10 @@ import time
 
 import numpy as np
 
-from minivec import MiniVec2Vec, evaluate
+from minivec import METHODS, MiniVec2Vec, evaluate
 from minivec.data import LADDER, ladder
 from minivec.refine import DEFAULT_TOL
 from minivec.report import reference_rows, stage_rows
-
-#: Each method's settings on top of the paper's hyperparameters.
-METHODS = {"paper": {}, "symmetric": {"symmetric": True},
-           "gw": {"init": "gw", "alpha": 1.0, "n_iter": 150, "tol": None, "refine_clusters": 0}}
-
 
 def final(row: dict) -> dict:
     """The scores of the fit's final map (after Refine-2, or Refine-1 where it was skipped)."""

@@ -3,10 +3,12 @@
 import argparse
 import sys
 
+from .estimator import METHODS
+
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m minivec",
-                                     description="Fit mini-vec2vec on shipped data, write a report.")
+    parser = argparse.ArgumentParser(
+        prog="python -m minivec", description="Fit mini-vec2vec on shipped data, write a report.")
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="fit on a ladder level and write metrics.json, "
                                    "stages.md and curves.png")
@@ -17,6 +19,9 @@ def main(argv=None):
     r.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     r.add_argument("--eval-every", type=int, default=10,
                    help="score held-out pairs every N Refine-1 iterations (default 10)")
+    r.add_argument("--method", default="paper", choices=list(METHODS),
+                   help="settings from minivec.METHODS (default paper; gw-transport for "
+                        "different encoder families, several minutes on the full data)")
     args = parser.parse_args(argv)
     from ._blas import blas_kernel_hint
     from .report import run
@@ -24,7 +29,8 @@ def main(argv=None):
     hint = blas_kernel_hint()
     if hint:
         print(f"note: {hint}", file=sys.stderr)
-    run(args.out, args.level, args.subset, args.seed, eval_every=args.eval_every)
+    run(args.out, args.level, args.subset, args.seed, eval_every=args.eval_every,
+        **METHODS[args.method])
 
 
 if __name__ == "__main__":

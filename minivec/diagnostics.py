@@ -206,8 +206,9 @@ def refine_curve(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, E_A: np.ndarra
     """Refine-1 from the start W: (d_A, d_B), scored on held-out pairs as it goes (*oracle*:
     the pairs only measure). X_A, X_B: preprocessed pools; E_A, E_B: (n, d) preprocessed
     pairs; verbose: Refine-1's progress bar; refine: further ``refine_matching`` arguments
-    (sample_size, k, symmetric, ...). Returns [(iteration, Scores)] for iteration 0 and
-    every ``every`` iterations.
+    (sample_size, k, symmetric, matching, ...). Returns (curve, W_final): curve, a list of
+    (iteration, Scores) for iteration 0, every ``every`` iterations and the last; W_final,
+    the (d_A, d_B) map Refine-1 ends with.
     """
     from .metrics import evaluate
     from .refine import refine_matching
@@ -218,8 +219,22 @@ def refine_curve(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, E_A: np.ndarra
         if t % every == 0 or t == n_iter:
             curve.append((t, evaluate(W_t, E_A, E_B)))
 
-    refine_matching(W, X_A, X_B, n_iter, callback=score, verbose=verbose, **refine)
-    return curve
+    return curve, refine_matching(W, X_A, X_B, n_iter, callback=score, verbose=verbose,
+                                  **refine)
+
+
+def neighbor_indegree(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, k: int = 50) -> np.ndarray:
+    """How often each B row is among the k nearest B rows of a mapped A row, as a share of
+    its fair part: 1 means a B row is picked as often as it would be if every B row were
+    picked equally (k n_A / n_B times); hubs score far above 1, rows nobody picks 0.
+
+    W: (d_A, d_B); X_A: (n_A, d_A), X_B: (n_B, d_B) preprocessed pools; k < n_B. These are
+    the weights the paper's Refine-1 gives B's rows through its pseudo-pairs (step 4); an
+    entropic transport plan (``minivec.transport``) gives every B row exactly 1.
+    Returns (n_B,) float64.
+    """
+    idx, _ = topk(unit_rows(X_A @ W), X_B, check_int(k, "k", 1))
+    return np.bincount(idx.ravel(), minlength=len(X_B)) * len(X_B) / (k * len(X_A))
 
 
 def similarity_order(S: np.ndarray) -> np.ndarray:

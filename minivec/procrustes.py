@@ -23,7 +23,16 @@ def procrustes(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     if A.ndim != 2 or B.ndim != 2:
         raise ValueError(f"procrustes needs 2-D arrays, got shapes {A.shape} and {B.shape}")
     check_pairs(A, B)
-    M = A.T @ B
+    return polar(A.T @ B)
+
+
+def polar(M: np.ndarray) -> np.ndarray:
+    """The orthogonal factor U V^T of M: (d_A, d_B), U S V^T = SVD(M): the map W that
+    maximises trace(W^T M), i.e. Procrustes given the cross-product M = A^T B of paired rows
+    (or any weighted sum of them, as ``minivec.transport`` uses). Returns (d_A, d_B) float32;
+    the SVD runs in float32 on one thread.
+    """
+    M = np.asarray(M, np.float32)
     with one_blas_thread():
         U, _, Vt = svd(M, full_matrices=False, lapack_driver="gesdd", check_finite=False)
     return U @ Vt

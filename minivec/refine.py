@@ -3,8 +3,10 @@
 Refine-1 (matching): map a sample of A, average each mapped row's k' nearest B rows, fit
 Procrustes, smooth. Its symmetric form (beyond the paper) also maps a sample of B back with
 W^T and averages A rows, so that the pull of dense regions on one side's neighbour means is
-balanced by the other's. Refine-2 (clustering): k-means on A, map its centroids into B as the
-starting centroids of k-means on B, fit Procrustes on the two centroid sets, smooth.
+balanced by the other's. Its transport form (beyond the paper, ``minivec.transport``)
+matches the whole pools softly and one-to-one by an entropic transport plan. Refine-2
+(clustering): k-means on A, map its centroids into B as the starting centroids of k-means on
+B, fit Procrustes on the two centroid sets, smooth.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from .clustering import kmeans_centroids, subsample
 from .neighbors import knn_mean
 from .preprocess import unit_rows
 from .procrustes import procrustes, smooth
+from .transport import DEFAULT_TAU, check_tau, transport_step
+
+#: Refine-1's forms: the paper's k'-nearest-neighbour means, or entropic transport.
+MATCHINGS = ("knn", "transport")
 
 
 def refine_matching_step(W: np.ndarray, A: np.ndarray, X_B: np.ndarray, k: int,
@@ -133,7 +139,8 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
                     random_state: int | None = None,
                     callback: Callable[[int, np.ndarray], None] | None = None,
                     verbose: bool = True, tol: float | None = None,
-                    symmetric: bool = False) -> np.ndarray:
+                    symmetric: bool = False, matching: str = "knn",
+                    tau: float = DEFAULT_TAU) -> np.ndarray:
     """Refine-1: up to ``n_iter`` matching iterations from W: (d_A, d_B); returns the final W.
 
     Each iteration draws ``sample_size`` rows of X_A afresh. ``callback(t, W)`` is called
@@ -155,9 +162,21 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
     held-out top-1 of all 100.
     symmetric: also draw ``sample_size`` rows of X_B per iteration and pair them with A rows
     through W^T (see ``refine_matching_step``); False is the paper's Refine-1.
+    matching: "knn", the paper's pseudo-pairs (each sampled A row with the mean of its k
+    nearest B rows), or "transport" (beyond the paper): each iteration couples all of X_A
+    with all of X_B by an entropic transport plan of temperature ``tau`` on each row's and
+    column's k nearest candidates and fits Procrustes on the plan
+    (``minivec.transport.transport_step``); it is deterministic, so ``sample_size``,
+    ``symmetric`` and ``random_state`` do not apply to it.
     """
     n_iter = check_int(n_iter, "n_iter", 0)
-    k = check_neighbors(k, min(len(X_A), len(X_B)) if symmetric else len(X_B),
+    if matching not in MATCHINGS:
+        raise ValueError(f"matching must be one of {MATCHINGS}, got {matching!r}")
+    transport = matching == "transport"
+    if transport:
+        tau = check_tau(tau)
+        sample_size = None
+    k = check_neighbors(k, min(len(X_A), len(X_B)) if symmetric or transport else len(X_B),
                         "k' (Refine-1 neighbours)")
     alpha = check_alpha(alpha)
     rng = np.random.default_rng(random_state)
@@ -165,9 +184,12 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
         X_A, tol, settling_window(min(sample_size or len(X_A), len(X_A)), X_A.shape[1]))
     bar = tqdm(range(1, n_iter + 1), desc="Refine-1", disable=not verbose, leave=False)
     for t in bar:
-        A = subsample(X_A, sample_size, rng)
-        B = subsample(X_B, sample_size, rng) if symmetric else None
-        W, _ = refine_matching_step(W, A, X_B, k, alpha, B, X_A)
+        if transport:
+            W, _ = transport_step(W, X_A, X_B, k, tau, alpha)
+        else:
+            A = subsample(X_A, sample_size, rng)
+            B = subsample(X_B, sample_size, rng) if symmetric else None
+            W, _ = refine_matching_step(W, A, X_B, k, alpha, B, X_A)
         if callback is not None:
             callback(t, W)
         if test is not None and test.settled(W):

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from minivec import anchor_run, evaluate, kmeans_centroids, random_orthogonal
-from minivec.diagnostics import (centroid_geometry_agreement, oracle_assignment,
-                                 principal_subspace_start, refine_curve)
+from minivec.diagnostics import (centroid_geometry_agreement, neighbor_indegree,
+                                 oracle_assignment, principal_subspace_start, refine_curve)
+from minivec.preprocess import unit_rows
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,17 @@ def test_principal_subspace_start_ranks(synthetic, prepared):
 
 def test_refine_curve_scores_start_and_every_few_iterations(synthetic, prepared):
     start = principal_subspace_start(prepared.X_A, prepared.X_B, prepared.E_A, prepared.E_B, 8)
-    curve = refine_curve(start, prepared.X_A, prepared.X_B, prepared.E_A, prepared.E_B,
-                         n_iter=7, every=3, sample_size=1000, k=10, random_state=0)
+    curve, W = refine_curve(start, prepared.X_A, prepared.X_B, prepared.E_A, prepared.E_B,
+                            n_iter=7, every=3, sample_size=1000, k=10, random_state=0)
     assert [t for t, _ in curve] == [0, 3, 6, 7]
     assert curve[-1][1].mean_cosine > curve[0][1].mean_cosine
+    assert evaluate(W, prepared.E_A, prepared.E_B) == curve[-1][1]  # the map it ends with
+
+
+def test_neighbor_indegree_is_one_for_a_perfect_matching_and_flags_hubs(rng):
+    X = unit_rows((rng.normal(size=(200, 50)) + 5 * np.eye(50)[0]).astype(np.float32))
+    np.testing.assert_allclose(neighbor_indegree(np.eye(50), X, X, k=1), 1.0)  # each row itself
+    hub = np.vstack([X[1:], unit_rows(X.mean(axis=0, keepdims=True))])  # a row near everyone
+    share = neighbor_indegree(np.eye(50), X, hub, k=10)
+    assert share.mean() == pytest.approx(1.0)
+    assert share[-1] > 10 and share[-1] == share.max()

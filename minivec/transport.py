@@ -1,0 +1,127 @@
+"""Refine-1 by entropic optimal transport: a soft one-to-one matching (beyond the paper).
+
+The paper's Refine-1 pairs each mapped A row with the *mean of its k' nearest B rows*. Those
+means lean toward dense regions of B, a few B rows (hubs) are the neighbours of very many A
+rows, and nothing stops the map from sending many A rows into one crowded place. Here every
+iteration instead couples the whole A pool with the whole B pool by a *transport plan*
+P: (n_A, n_B), in which every A row sends and every B row receives the same mass (uniform
+marginals), chosen to maximise
+
+    sum_ij P[i, j] cos(a_i W, b_j)  +  tau * entropy(P).
+
+The balance is what the nearest-neighbour means lack: a dense region of B can take no more
+of A than its share of B's rows. The entropy (temperature tau) keeps the plan soft, so the
+map is fitted to many plausible partners of each row at once rather than to one.
+Procrustes on the plan, W = polar(X_A^T P X_B), gives the next map. Nothing here sees a pair.
+
+The plan is found by Sinkhorn's alternating scaling on a sparse support: each A row's k
+nearest B rows and each B row's k nearest mapped A rows (``candidate_similarities``). That
+makes it the entropic plan *restricted to those candidates*, not the full one (on a full
+support the two coincide, as the tests check). What is left out weighs little: at tau = 0.04
+the kernel exp(cos / tau) of a pair 0.2 below a row's 50th candidate is exp(-5), under 1% of
+that candidate's, and the support takes tens of MB where a dense plan for two 15,000-row
+pools takes 1.8 GB.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy import sparse
+
+from .neighbors import topk
+from .preprocess import unit_rows
+from .procrustes import polar, smooth
+
+#: Default temperature of the plan: cosines that differ by tau differ in weight by a factor e.
+#: Chosen on a development pair that is not on the ladder (MiniLM-L3 -> e5-small, another
+#: pair of model families): from a Gromov-Wasserstein start, 60 iterations at alpha = 1
+#: reached held-out top-1 0.64, 0.81, 0.83 and 0.79 at tau = 0.01, 0.02, 0.04 and 0.08.
+DEFAULT_TAU = 0.04
+#: Sinkhorn stops once every row's mass is within this fraction of its target, or after
+#: SINKHORN_MAX_ITER scalings.
+SINKHORN_RTOL, SINKHORN_MAX_ITER = 1e-3, 500
+#: Smallest temperature accepted: below it exp((cos - best) / tau) underflows float64.
+MIN_TAU = 0.005
+
+
+def check_tau(tau) -> float:
+    """Temperature of the transport plan: a real number in [MIN_TAU, 1]."""
+    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or not MIN_TAU <= tau <= 1:
+        raise ValueError(f"tau must be a number in [{MIN_TAU}, 1] (the temperature of the "
+                         f"transport plan; default {DEFAULT_TAU}), got {tau!r}")
+    return float(tau)
+
+
+def candidate_similarities(M: np.ndarray, X_B: np.ndarray, k: int) -> sparse.csr_matrix:
+    """Cosines between mapped A rows and B rows on the plan's support.
+
+    M: (n_A, d_B) unit rows (A mapped into B); X_B: (n_B, d_B) unit rows; k < min(n_A, n_B).
+    The support is the union of each row of M's k nearest rows of X_B and each row of X_B's
+    k nearest rows of M, so that every row and every column has at least k candidates.
+    Returns (n_A, n_B) CSR float64 holding cos(M_i, X_B_j) there.
+    """
+    n_A, n_B = len(M), len(X_B)
+    cols_A, sims_A = topk(M, X_B, k)
+    rows_B, sims_B = topk(X_B, M, k)
+    rows = np.concatenate([np.repeat(np.arange(n_A), k), rows_B.ravel()])
+    cols = np.concatenate([cols_A.ravel(), np.repeat(np.arange(n_B), k)])
+    vals = np.concatenate([sims_A.ravel(), sims_B.ravel()]).astype(np.float64)
+    _, first = np.unique(rows * n_B + cols, return_index=True)  # a pair found both ways once
+    return sparse.csr_matrix((vals[first], (rows[first], cols[first])), shape=(n_A, n_B))
+
+
+def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_matrix:
+    """The entropic transport plan on the support of S with uniform marginals.
+
+    S: (n_A, n_B) CSR similarities (``candidate_similarities``); tau: temperature. Returns
+    P: (n_A, n_B) CSR with P_ij = exp(S_ij / tau + f_i + g_j) on S's support, the potentials
+    f, g found by Sinkhorn's alternating updates in log space (safe for any cosines and tau)
+    until each row sums to 1 / n_A within SINKHORN_RTOL; columns sum to 1 / n_B exactly
+    after the last update.
+    """
+    tau = check_tau(tau)
+    n_A, n_B = S.shape
+    X = S.tocsr(copy=True)
+    X.sort_indices()
+    rows = np.repeat(np.arange(n_A), np.diff(X.indptr))
+    cols = X.indices
+    by_col = np.argsort(cols, kind="stable")
+    col_starts = np.searchsorted(cols[by_col], np.arange(n_B))
+    x = X.data / tau
+    f, g = np.zeros(n_A), np.zeros(n_B)
+    for _ in range(SINKHORN_MAX_ITER):
+        g = -np.log(n_B) - _segment_logsumexp((x + f[rows])[by_col], col_starts)
+        row_mass = _segment_logsumexp(x + g[cols], X.indptr[:-1]) + f  # log of each row's sum
+        if np.max(np.abs(np.expm1(row_mass + np.log(n_A)))) < SINKHORN_RTOL:
+            break
+        f = f - np.log(n_A) - row_mass
+    X.data = np.exp(x + f[rows] + g[cols])
+    return X
+
+
+def _segment_logsumexp(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """log(sum(exp(x[starts[i]:starts[i + 1]]))) for every segment (the last runs to the end
+    of x); every segment must be non-empty. x: (nnz,) float64 -> (len(starts),)."""
+    peak = np.maximum.reduceat(x, starts)
+    total = np.add.reduceat(np.exp(x - np.repeat(peak, np.diff(np.append(starts, len(x))))),
+                            starts)
+    return np.log(total) + peak
+
+
+def transport_step(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, k: int = 50,
+                   tau: float = DEFAULT_TAU, alpha: float = 1.0) -> tuple:
+    """One Refine-1 iteration by entropic transport.
+
+    W: (d_A, d_B); X_A: (n_A, d_A), X_B: (n_B, d_B) preprocessed pools; k: candidates per row
+    and column of the plan; tau: its temperature. Returns (W_new, match): W_new =
+    (1 - alpha) W + alpha * polar(X_A^T P X_B), P the plan for the rows of A mapped by W;
+    match, the mean cosine the plan achieves (sum_ij P_ij cos_ij, P summing to 1), the
+    objective it maximises, which needs no pairs.
+    """
+    S = candidate_similarities(unit_rows(X_A @ W), X_B, k)
+    P = sinkhorn_plan(S, tau)
+    match = float(P.multiply(S).sum() / P.sum())
+    W_new = polar(X_A.T @ np.asarray(P @ X_B, dtype=np.float32))
+    return smooth(W, W_new, alpha), match
