@@ -15,7 +15,7 @@ from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
 from .pseudo_pairs import pseudo_pairs
-from .refine import DEFAULT_TOL, MATCHINGS, refine_clustering, refine_matching
+from .refine import DEFAULT_TOL, check_matching, refine_clustering, refine_matching
 from .transport import DEFAULT_TAU, check_tau
 
 #: Named settings on top of the defaults (``MiniVec2Vec(**METHODS[name])``). "paper": the
@@ -200,9 +200,7 @@ class MiniVec2Vec(BaseEstimator):
             check_int(self.gw_rounds, "gw_rounds", 1)
         check_clusters(self.n_clusters, min(n, self.anchor_sample or n))
         check_neighbors(self.n_neighbors, n_B, "n_neighbors")
-        if self.matching not in MATCHINGS:
-            raise ValueError(f"matching must be one of {MATCHINGS}, got {self.matching!r}")
-        if self.matching == "transport":
+        if check_matching(self.matching) == "transport":
             check_tau(self.tau)
         if self.n_iter:
             check_neighbors(self.refine_neighbors,

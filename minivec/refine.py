@@ -27,6 +27,13 @@ from .transport import DEFAULT_TAU, check_tau, transport_step
 MATCHINGS = ("knn", "transport")
 
 
+def check_matching(matching) -> str:
+    """Refine-1's form: one of MATCHINGS."""
+    if matching not in MATCHINGS:
+        raise ValueError(f"matching must be one of {MATCHINGS}, got {matching!r}")
+    return matching
+
+
 def refine_matching_step(W: np.ndarray, A: np.ndarray, X_B: np.ndarray, k: int,
                          alpha: float, B: np.ndarray | None = None,
                          X_A: np.ndarray | None = None) -> tuple:
@@ -170,9 +177,7 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
     ``symmetric`` and ``random_state`` do not apply to it.
     """
     n_iter = check_int(n_iter, "n_iter", 0)
-    if matching not in MATCHINGS:
-        raise ValueError(f"matching must be one of {MATCHINGS}, got {matching!r}")
-    transport = matching == "transport"
+    transport = check_matching(matching) == "transport"
     if transport:
         tau = check_tau(tau)
         sample_size = None
