@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from minivec import MiniVec2Vec, evaluate, procrustes, random_orthogonal
+from minivec import METHODS, MiniVec2Vec, evaluate, procrustes, random_orthogonal
 from minivec.data import make_synthetic_pair
 from minivec.gromov import sinkhorn
 from minivec.preprocess import unit_rows
@@ -81,6 +81,17 @@ def test_estimator_with_transport_matching(synthetic):
     b = MiniVec2Vec(random_state=0, **params).fit(synthetic.X_A, synthetic.X_B)
     np.testing.assert_array_equal(a.W_, b.W_)
     assert a.evaluate(synthetic.E_A, synthetic.E_B).top1 > 0.95
+
+
+def test_gw_transport_preset_fits_a_synthetic_pair(synthetic):
+    """METHODS["gw-transport"] end to end (GW start, transport Refine-1, no Refine-2), with a
+    smaller GW search than the preset's for speed."""
+    params = {**FAST, **METHODS["gw-transport"], "gw_clusters": 24, "gw_restarts": 16,
+              "gw_rounds": 1, "n_iter": 10}
+    est = MiniVec2Vec(random_state=0, **params).fit(synthetic.X_A, synthetic.X_B)
+    assert est.gw_start_ is not None and est.n_iter_ == 10
+    assert not any(row["stage"] == "refine2" for row in est.history_)
+    assert est.evaluate(synthetic.E_A, synthetic.E_B).top1 > 0.95
 
 
 @pytest.mark.parametrize("params, message", [
