@@ -15,7 +15,8 @@ from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
 from .pseudo_pairs import pseudo_pairs
-from .refine import DEFAULT_TOL, check_matching, refine_clustering, refine_matching
+from .refine import (DEFAULT_TOL, check_matching, neighbor_pool, refine_clustering,
+                     refine_matching)
 from .transport import DEFAULT_TAU, check_tau
 
 #: Named settings on top of the defaults (``MiniVec2Vec(**METHODS[name])``). "paper": the
@@ -204,7 +205,7 @@ class MiniVec2Vec(BaseEstimator):
             check_tau(self.tau)
         if self.n_iter:
             check_neighbors(self.refine_neighbors,
-                            n if self.symmetric or self.matching == "transport" else n_B,
+                            neighbor_pool(n_A, n_B, self.symmetric, self.matching),
                             "refine_neighbors")
         if self.refine_clusters:
             check_clusters(self.refine_clusters, n, "refine_clusters")

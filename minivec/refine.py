@@ -34,6 +34,12 @@ def check_matching(matching) -> str:
     return matching
 
 
+def neighbor_pool(n_A: int, n_B: int, symmetric: bool, matching: str) -> int:
+    """Rows Refine-1's k' must stay below: B's pool, or the smaller pool when neighbours are
+    also searched among A's rows (the symmetric and transport forms)."""
+    return min(n_A, n_B) if symmetric or matching == "transport" else n_B
+
+
 def refine_matching_step(W: np.ndarray, A: np.ndarray, X_B: np.ndarray, k: int,
                          alpha: float, B: np.ndarray | None = None,
                          X_A: np.ndarray | None = None) -> tuple:
@@ -181,7 +187,7 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
     if transport:
         tau = check_tau(tau)
         sample_size = None
-    k = check_neighbors(k, min(len(X_A), len(X_B)) if symmetric or transport else len(X_B),
+    k = check_neighbors(k, neighbor_pool(len(X_A), len(X_B), symmetric, matching),
                         "k' (Refine-1 neighbours)")
     alpha = check_alpha(alpha)
     rng = np.random.default_rng(random_state)
