@@ -32,7 +32,7 @@ from scipy import sparse
 
 from .neighbors import topk
 from .preprocess import unit_rows
-from .procrustes import polar, smooth
+from .procrustes import cross_product, polar, smooth
 
 #: Default temperature of the plan: cosines that differ by tau differ in weight by a factor e.
 #: Chosen on a development pair that is not on the ladder (MiniLM-L3 -> e5-small, another
@@ -123,5 +123,5 @@ def transport_step(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, k: int = 50,
     S = candidate_similarities(unit_rows(X_A @ W), X_B, k)
     P = sinkhorn_plan(S, tau)
     match = float(P.multiply(S).sum() / P.sum())
-    W_new = polar(X_A.T @ np.asarray(P @ X_B, dtype=np.float32))
+    W_new = polar(cross_product(X_A, np.asarray(P @ X_B, dtype=np.float32)))
     return smooth(W, W_new, alpha), match

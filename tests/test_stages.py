@@ -8,6 +8,7 @@ from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, kn
                      relative_representation, smooth, topk)
 from minivec.data import make_synthetic_pair
 from minivec.preprocess import center_normalize, training_mean, unit_rows
+from minivec.procrustes import cross_product
 from minivec.refine import refine_matching, refine_matching_step
 
 
@@ -23,6 +24,18 @@ def test_procrustes_unequal_dims_gives_orthonormal_rows(rng):
     W = procrustes(A, rng.normal(size=(300, 5)))
     assert W.shape == (12, 5)
     np.testing.assert_allclose(W.T @ W, np.eye(5), atol=1e-5)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1001])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_cross_product_sums_row_blocks_to_at_b(rng, n, threads):
+    from threadpoolctl import threadpool_limits
+    A = rng.normal(size=(n, 6)).astype(np.float32)
+    B = rng.normal(size=(n, 4)).astype(np.float32)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        M = cross_product(A, B)
+    assert M.shape == (6, 4) and M.dtype == np.float32
+    np.testing.assert_allclose(M, A.astype(np.float64).T @ B, rtol=1e-4, atol=1e-4)
 
 
 def test_smooth_is_convex_combination():
