@@ -12,7 +12,7 @@ from ._checks import check_int
 from .anchors import AnchorRun, relative_representation
 from .neighbors import topk
 from .preprocess import unit_rows
-from .procrustes import procrustes
+from .procrustes import cross_product, procrustes
 from .qap import centroid_similarity, qap_objective
 
 
@@ -194,10 +194,19 @@ def principal_subspace_start(X_A: np.ndarray, X_B: np.ndarray, P_A: np.ndarray,
     if m > min(X_A.shape[1], X_B.shape[1]):
         raise ValueError(f"m = {m} exceeds the dimension of a space "
                          f"({X_A.shape[1]} and {X_B.shape[1]})")
-    V_A = np.linalg.svd(X_A, full_matrices=False)[2][:m]
-    V_B = np.linalg.svd(X_B, full_matrices=False)[2][:m]
+    V_A, V_B = principal_axes(X_A, m), principal_axes(X_B, m)
     Q = procrustes(P_A @ V_A.T, P_B @ V_B.T)
     return (V_A.T @ Q @ V_B).astype(np.float32)
+
+
+def principal_axes(X: np.ndarray, m: int) -> np.ndarray:
+    """The top m principal axes of the rows X: (n, d), as (m, d) float64 unit rows, largest
+    first: the top right singular vectors of X (X is used as given, not centred again), found
+    as eigenvectors of the d x d matrix X^T X, which takes a fraction of the time of an SVD
+    of X itself. Each axis's sign is arbitrary."""
+    X = np.asarray(X, np.float32)
+    _, V = np.linalg.eigh(cross_product(X, X).astype(np.float64))
+    return V[:, ::-1][:, :m].T
 
 
 def refine_curve(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, E_A: np.ndarray,

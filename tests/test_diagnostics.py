@@ -5,7 +5,8 @@ import pytest
 
 from minivec import anchor_run, evaluate, kmeans_centroids, random_orthogonal
 from minivec.diagnostics import (centroid_geometry_agreement, neighbor_indegree,
-                                 oracle_assignment, principal_subspace_start, refine_curve)
+                                 oracle_assignment, principal_axes, principal_subspace_start,
+                                 refine_curve)
 from minivec.preprocess import unit_rows
 
 
@@ -43,6 +44,14 @@ def test_principal_subspace_start_ranks(synthetic, prepared):
     assert evaluate(low, P_A, P_B).mean_cosine < evaluate(full, P_A, P_B).mean_cosine
     with pytest.raises(ValueError, match="exceeds the dimension"):
         principal_subspace_start(prepared.X_A, prepared.X_B, P_A, P_B, 33)
+
+
+def test_principal_axes_are_the_top_right_singular_vectors(rng):
+    X = (rng.normal(size=(500, 12)) * np.linspace(3, 0.2, 12)).astype(np.float32)
+    V = principal_axes(X, 4)
+    Vt = np.linalg.svd(X.astype(np.float64), full_matrices=False)[2][:4]
+    assert V.shape == (4, 12)
+    np.testing.assert_allclose(np.abs(np.sum(V * Vt, axis=1)), 1.0, atol=1e-5)  # same axes, in order
 
 
 def test_refine_curve_scores_start_and_every_few_iterations(synthetic, prepared):
