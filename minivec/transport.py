@@ -77,8 +77,8 @@ def candidate_similarities(M: np.ndarray, X_B: np.ndarray, k: int) -> sparse.csr
 def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_matrix:
     """The entropic transport plan on the support of S with uniform marginals.
 
-    S: (n_A, n_B) CSR similarities (``candidate_similarities``; every row holds at least one
-    entry); tau: temperature. Returns P: (n_A, n_B) CSR with P_ij = exp(S_ij / tau + f_i +
+    S: (n_A, n_B) CSR similarities (``candidate_similarities``; every row and column holds at
+    least one entry, else ValueError); tau: temperature. Returns P: (n_A, n_B) CSR with P_ij = exp(S_ij / tau + f_i +
     g_j) on S's support, the potentials f, g found by Sinkhorn's alternating updates until
     each row sums to 1 / n_A within SINKHORN_RTOL; columns sum to 1 / n_B exactly after the
     last update.
@@ -93,6 +93,9 @@ def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_
     tau = check_tau(tau)
     n_A, n_B = S.shape
     P = S.tocsr(copy=True)
+    if np.diff(P.indptr).min(initial=1) == 0 or np.bincount(P.indices, minlength=n_B).min() == 0:
+        raise ValueError("every row and every column of S needs at least one candidate: "
+                         "a row or column without one can carry none of its mass")
     rows = np.repeat(np.arange(n_A), np.diff(P.indptr))
     x = P.data / tau
     peak = np.maximum.reduceat(x, P.indptr[:-1])   # m_i, each row's largest S / tau

@@ -61,6 +61,14 @@ def test_plan_stays_finite_at_the_smallest_temperature(rng):
     np.testing.assert_allclose(np.asarray(P.sum(axis=0)).ravel() * 150, 1, atol=1e-2)
 
 
+def test_plan_refuses_a_row_or_column_without_candidates():
+    S = sparse.csr_matrix(np.array([[0.5, 0.0], [0.0, 0.0], [0.2, 0.4]]))
+    with pytest.raises(ValueError, match="at least one candidate"):
+        sinkhorn_plan(S)
+    with pytest.raises(ValueError, match="at least one candidate"):
+        sinkhorn_plan(sparse.csr_matrix(np.array([[0.5, 0.0], [0.3, 0.0]])))
+
+
 def test_candidates_hold_each_rows_and_columns_nearest_with_their_cosines(rng):
     M = unit_rows(rng.normal(size=(60, 5)).astype(np.float32))
     X_B = unit_rows(rng.normal(size=(40, 5)).astype(np.float32))
