@@ -93,10 +93,11 @@ def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_
     tau = check_tau(tau)
     n_A, n_B = S.shape
     P = S.tocsr(copy=True)
-    if np.diff(P.indptr).min(initial=1) == 0 or np.bincount(P.indices, minlength=n_B).min() == 0:
+    per_row = np.diff(P.indptr)
+    if per_row.min(initial=1) == 0 or np.bincount(P.indices, minlength=n_B).min() == 0:
         raise ValueError("every row and every column of S needs at least one candidate: "
                          "a row or column without one can carry none of its mass")
-    rows = np.repeat(np.arange(n_A), np.diff(P.indptr))
+    rows = np.repeat(np.arange(n_A), per_row)
     x = P.data / tau
     peak = np.maximum.reduceat(x, P.indptr[:-1])   # m_i, each row's largest S / tau
     u, v = np.exp(peak), np.ones(n_B)              # f = 0, as the log-domain updates start

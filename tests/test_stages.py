@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, knn_mean,
                      match_centroids, nn_cosine, procrustes, qap_objective, random_orthogonal,
@@ -29,7 +30,6 @@ def test_procrustes_unequal_dims_gives_orthonormal_rows(rng):
 @pytest.mark.parametrize("n", [1, 2, 7, 1001])
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_cross_product_sums_row_blocks_to_at_b(rng, n, threads):
-    from threadpoolctl import threadpool_limits
     A = rng.normal(size=(n, 6)).astype(np.float32)
     B = rng.normal(size=(n, 4)).astype(np.float32)
     with threadpool_limits(limits=threads, user_api="blas"):

@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from minivec import METHODS, MiniVec2Vec, evaluate, procrustes, random_orthogonal
+from minivec import METHODS, MiniVec2Vec, evaluate, procrustes, random_orthogonal, transport
 from minivec.data import make_synthetic_pair
 from minivec.gromov import sinkhorn
 from minivec.preprocess import unit_rows
 from minivec.refine import refine_matching
-from minivec import transport
 from minivec.transport import (MIN_TAU, SINKHORN_RTOL, candidate_similarities, sinkhorn_plan,
                                transport_step)
 
