@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ._checks import as_embeddings, check_map, check_pairs
-from .neighbors import similarity_blocks, topk
+from .neighbors import block_starts, run_blocks, topk
 from .preprocess import unit_rows
 
 
@@ -39,10 +39,15 @@ def evaluate(W, E_A, E_B) -> Scores:
     B = unit_rows(E_B)
     true = np.einsum("ij,ij->i", M, B)
     ranks = np.empty(len(M), np.int64)
-    for start, S in similarity_blocks(M, B):
+    starts = block_starts(len(M), len(B))
+
+    def block(start):
+        S = M[start:start + starts.step] @ B.T
         rows = np.arange(len(S))
         own = S[rows, start + rows]  # the true pair's similarity, from the same BLAS product
         ranks[start:start + len(S)] = 1 + (S > own[:, None]).sum(axis=1)
+
+    run_blocks(block, starts)
     return Scores(float(true.mean()), float((ranks == 1).mean()), float(ranks.mean()), len(M))
 
 

@@ -9,12 +9,12 @@ float32 BLAS product followed by an exact top-k selection (``top_columns``) that
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 from scipy import sparse
 
-from ._blas import blas_threads, one_blas_thread
+from ._blas import block_workers, one_blas_thread
 
 #: Similarity entries per block (32 MB of float32; two blocks in flight fit the caches better
 #: than two of 64 MB: measured 10% faster with worker threads, the same on one thread).
@@ -23,26 +23,18 @@ BLOCK_ENTRIES = 1 << 23
 
 def block_starts(n_q: int, n_x: int) -> range:
     """First query row of each block when n_q queries meet n_x rows: blocks of at most
-    BLOCK_ENTRIES similarities (at least one row each)."""
-    return range(0, n_q, max(1, BLOCK_ENTRIES // max(1, n_x)))
-
-
-def similarity_blocks(Q: np.ndarray, X: np.ndarray) -> Iterator[tuple]:
-    """Yield ``(start, S)`` with S = Q[start:stop] @ X.T, blocks of at most BLOCK_ENTRIES.
-
-    Q: (n_q, d) float32; X: (n_x, d) float32; S: (rows, n_x) float32.
-    """
-    starts = block_starts(len(Q), len(X))
-    for start in starts:
-        yield start, Q[start:start + starts.step] @ X.T  # BLAS reads X transposed: no copy
+    BLOCK_ENTRIES similarities (at least one row each), and at least one block per worker
+    of ``run_blocks``, so that every core is busy on small problems too."""
+    per_thread = -(-n_q // block_workers())
+    return range(0, n_q, max(1, min(BLOCK_ENTRIES // max(1, n_x), per_thread)))
 
 
 def run_blocks(work: Callable[[int], None], starts: range) -> None:
-    """Call ``work(start)`` for every block start, in as many threads as the BLAS would use,
-    each with a one-thread BLAS: the product *and* the selection after it run in parallel,
-    where a threaded BLAS would parallelise only the product. Blocks must write to
-    disjoint outputs."""
-    workers = min(blas_threads(), len(starts))
+    """Call ``work(start)`` for every block start, in as many threads as the BLAS would use
+    (``block_workers``), each with a one-thread BLAS: the product *and* the selection after it
+    run in parallel, where a threaded BLAS would parallelise only the product. Blocks must
+    write to disjoint outputs."""
+    workers = min(block_workers(), len(starts))
     if workers <= 1:
         for start in starts:
             work(start)
@@ -59,14 +51,25 @@ def topk(Q: np.ndarray, X: np.ndarray, k: int) -> tuple:
     """
     idx = np.empty((len(Q), k), np.int64)
     sims = np.empty((len(Q), k), np.float32)
+
+    def keep(rows, cols, vals):
+        idx[rows], sims[rows] = cols, vals
+
+    each_topk_block(Q, X, k, keep)
+    return idx, sims
+
+
+def each_topk_block(Q: np.ndarray, X: np.ndarray, k: int, emit: Callable) -> None:
+    """The top-k search of ``topk`` block by block, in ``run_blocks``' workers: for each
+    block of query rows ``rows`` (a slice of Q), ``emit(rows, cols, vals)`` receives the
+    block's (r, k) column indices into X and similarities, and writes what it keeps."""
     starts = block_starts(len(Q), len(X))
 
     def block(start):
         rows = slice(start, start + starts.step)
-        idx[rows], sims[rows] = top_columns(Q[rows] @ X.T, k)
+        emit(rows, *top_columns(Q[rows] @ X.T, k))
 
     run_blocks(block, starts)
-    return idx, sims
 
 
 def top_columns(S: np.ndarray, k: int, group: int | None = None) -> tuple:
@@ -157,7 +160,14 @@ def knn_mean(Q: np.ndarray, X: np.ndarray, k: int, Y: np.ndarray | None = None) 
     """For each row of Q, the mean of Y over Q's k nearest rows of X (Y defaults to X).
 
     Q: (n_q, d) float32; X: (n_x, d) float32; Y: (n_x, d_y) rows aligned with X.
-    Returns (n_q, d_y) float32.
+    Returns (n_q, d_y) float32. The means are taken block by block in the search's worker
+    threads (the sparse product releases the GIL), so they too use every core.
     """
-    idx, _ = topk(Q, X, k)
-    return mean_of_neighbors(idx, X if Y is None else Y)
+    Y = X if Y is None else Y
+    out = np.empty((len(Q), Y.shape[1]), np.float32)
+
+    def average(rows, cols, _):
+        out[rows] = mean_of_neighbors(cols, Y)
+
+    each_topk_block(Q, X, k, average)
+    return out

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 from tqdm.auto import tqdm
 
+from ._blas import parallel_blocks
 from ._checks import check_alpha, check_clusters, check_int, check_neighbors, check_tol
 from .clustering import kmeans_centroids, subsample
 from .neighbors import knn_mean
@@ -194,18 +195,19 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
     test = None if check_tol(tol) is None else SettlingTest(
         X_A, tol, settling_window(min(sample_size or len(X_A), len(X_A)), X_A.shape[1]))
     bar = tqdm(range(1, n_iter + 1), desc="Refine-1", disable=not verbose, leave=False)
-    for t in bar:
-        if transport:
-            W, _ = transport_step(W, X_A, X_B, k, tau, alpha)
-        else:
-            A = subsample(X_A, sample_size, rng)
-            B = subsample(X_B, sample_size, rng) if symmetric else None
-            W, _ = refine_matching_step(W, A, X_B, k, alpha, B, X_A)
-        if callback is not None:
-            callback(t, W)
-        if test is not None and test.settled(W):
-            bar.close()
-            break
+    with parallel_blocks():  # small products here, blocked searches in worker threads
+        for t in bar:
+            if transport:
+                W, _ = transport_step(W, X_A, X_B, k, tau, alpha)
+            else:
+                A = subsample(X_A, sample_size, rng)
+                B = subsample(X_B, sample_size, rng) if symmetric else None
+                W, _ = refine_matching_step(W, A, X_B, k, alpha, B, X_A)
+            if callback is not None:
+                callback(t, W)
+            if test is not None and test.settled(W):
+                bar.close()
+                break
     return W
 
 

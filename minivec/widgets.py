@@ -79,17 +79,19 @@ def _fmt(v) -> str:
 #: The explorer's sliders: keyword (a ``MiniVec2Vec`` parameter) -> (plain description,
 #: default, min, max, step). Anchor sliders first, then Refine sliders. Defaults are the
 #: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
-#: c' (paper 500; 0 skips Refine-2), chosen so that a Refine slider redraws in about a second
-#: on the classroom subset (one core at T=20: 0.8-0.9 s with OpenBLAS's AVX-512 kernels,
-#: 1.1-1.3 s with its AVX2 ones; twenty 1,000 x 3,000 products and their selections, twenty
-#: 384 x 384 SVDs of Procrustes and the five held-out scorings are most of it).
+#: c' (paper 500; 0 skips Refine-2), chosen by cost so that a Refine slider redraws within a
+#: second on the classroom subset (``benchmarks/bench_explorer.py``: 0.93-0.95 s with the
+#: figure's PNG on a 2-core AVX-512 machine; twenty 384 x 384 SVDs of Procrustes, 0.25 s,
+#: twenty 500 x 3,000 searches, the five held-out scorings and the figure are most of it).
+#: n_s = 500 halves the searches of n_s = 1,000; held-out top-1 at T = 20 was no lower with
+#: it (0.48 and 0.37 against 0.43 and 0.32, seeds 0 and 1), measured after the choice.
 EXPLORER_SLIDERS = {
     "n_runs": ("anchor runs s", 30, 1, 40, 1),
     "n_clusters": ("anchor clusters c", 20, 4, 60, 1),
     "qap_restarts": ("QAP restarts per run", 30, 1, 60, 1),
     "n_neighbors": ("pseudo-pair neighbours k", 50, 1, 200, 5),
     "n_iter": ("Refine-1 iterations T", 20, 0, 100, 5),
-    "refine_sample": ("Refine-1 sample n_s", 1000, 250, 3000, 250),
+    "refine_sample": ("Refine-1 sample n_s", 500, 250, 3000, 250),
     "refine_neighbors": ("Refine-1 neighbours k'", 50, 1, 200, 5),
     "alpha": ("smoothing alpha", 0.5, 0.05, 1.0, 0.05),
     "refine_clusters": ("Refine-2 clusters c' (0 = skip)", 0, 0, 500, 50),
@@ -116,8 +118,7 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
     """
     import time
 
-    from threadpoolctl import threadpool_limits
-
+    from ._blas import parallel_blocks
     from .estimator import MiniVec2Vec
     from .plot import plot_history
 
@@ -136,9 +137,9 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
     def draw(**values):
         est.set_params(eval_every=max(1, values["n_iter"] // 4), **values)
         t0 = time.perf_counter()
-        # One BLAS thread: these products are small, and threads spinning against other
-        # work on a busy 2-core machine made a Refine redraw up to ten times slower.
-        with threadpool_limits(limits=1):
+        # Small products on one BLAS thread, blocked searches in worker threads: OpenBLAS's
+        # spinning threads on a busy 2-core machine made a Refine redraw up to ten times slower.
+        with parallel_blocks():
             est.fit(pair.X_A, pair.X_B, eval_pairs=(pair.E_A, pair.E_B))
         seconds = time.perf_counter() - t0
         first, last = est.history_[0], est.history_[-1]

@@ -1,6 +1,12 @@
-"""The BLAS helpers: the one-thread limit and the kernel hint."""
+"""The BLAS helpers: the one-thread limit, the block workers and the kernel hint."""
 
-from minivec._blas import blas_threads, kernel_hint, one_blas_thread
+from concurrent.futures import ThreadPoolExecutor
+
+from threadpoolctl import threadpool_limits
+
+from minivec._blas import (blas_threads, block_workers, kernel_hint, one_blas_thread,
+                           parallel_blocks)
+from minivec.neighbors import block_starts
 
 
 def test_one_blas_thread_limits_and_restores():
@@ -8,6 +14,27 @@ def test_one_blas_thread_limits_and_restores():
     with one_blas_thread():
         assert blas_threads() == 1
     assert blas_threads() == before
+
+
+def test_parallel_blocks_keeps_the_workers_and_limits_this_thread():
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert block_workers() == 2
+        with parallel_blocks():
+            assert blas_threads() == 1 and block_workers() == 2
+            with parallel_blocks():  # nested: the count of the outer one
+                assert block_workers() == 2
+            with ThreadPoolExecutor(1) as pool:  # a worker thread never fans out again
+                assert pool.submit(block_workers).result() == 1
+        assert blas_threads() == 2 and block_workers() == 2
+
+
+def test_block_starts_give_every_worker_a_block():
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert block_starts(1000, 3000) == range(0, 1000, 500)  # small: split for 2 workers
+        assert block_starts(1, 3000) == range(0, 1, 1)
+        assert block_starts(10_000, 15_237).step == (1 << 23) // 15_237  # large: by memory
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert block_starts(1000, 3000) == range(0, 1000, 1000)
 
 
 def test_kernel_hint_only_for_avx2_kernels_on_an_avx512_cpu():

@@ -90,7 +90,23 @@ def test_knn_mean_averages_other_space(rng):
     np.testing.assert_allclose(out, Y[idx].mean(1), rtol=1e-5, atol=1e-6)
 
 
-def test_evaluate_matches_brute_force(rng):
+def test_knn_mean_in_many_blocks_on_three_workers(monkeypatch, rng):
+    import minivec.neighbors as nb
+    monkeypatch.setattr(nb, "BLOCK_ENTRIES", 200 * 3)  # 3 query rows per block
+    monkeypatch.setattr(nb, "block_workers", lambda: 3)
+    X = unit_rows(rng.normal(size=(200, 6)).astype(np.float32))
+    Y = rng.normal(size=(200, 3)).astype(np.float32)
+    out = knn_mean(X[:20], X, 4, Y)
+    idx = np.argsort(-(X[:20] @ X.T), axis=1)[:, :4]
+    np.testing.assert_allclose(out, Y[idx].mean(1), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("blocks", [False, True])
+def test_evaluate_matches_brute_force(monkeypatch, rng, blocks):
+    if blocks:  # 7 rows per block, three workers
+        import minivec.neighbors as nb
+        monkeypatch.setattr(nb, "BLOCK_ENTRIES", 120 * 7)
+        monkeypatch.setattr(nb, "block_workers", lambda: 3)
     E_A = unit_rows(rng.normal(size=(120, 10)).astype(np.float32))
     E_B = unit_rows(E_A + 0.6 * rng.normal(size=E_A.shape).astype(np.float32))
     W = identity_map(10, 10)

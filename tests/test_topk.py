@@ -72,9 +72,9 @@ def test_topk_in_worker_threads_equals_one_thread(monkeypatch, rng):
     Q = rng.normal(size=(60, 6)).astype(np.float32)
     X = rng.normal(size=(3000, 6)).astype(np.float32)
     monkeypatch.setattr(nb, "BLOCK_ENTRIES", 3000 * 7)
-    monkeypatch.setattr(nb, "blas_threads", lambda: 1)
+    monkeypatch.setattr(nb, "block_workers", lambda: 1)
     one = topk(Q, X, 9)
-    monkeypatch.setattr(nb, "blas_threads", lambda: 3)  # three workers over nine blocks
+    monkeypatch.setattr(nb, "block_workers", lambda: 3)  # three workers over nine blocks
     three = topk(Q, X, 9)
     np.testing.assert_array_equal(np.sort(one[0], 1), np.sort(three[0], 1))
     np.testing.assert_array_equal(np.sort(one[1], 1), np.sort(three[1], 1))

@@ -1,0 +1,22 @@
+"""The explorer benchmark runs end to end and prints a row per Refine slider (it times,
+it does not assert speed)."""
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+
+import bench_explorer  # noqa: E402
+
+
+def test_bench_explorer_moves_every_refine_slider(capsys, monkeypatch):
+    # the script swaps the panel's display for a PNG renderer: undo that afterwards
+    monkeypatch.setattr(bench_explorer.widgets, "display", bench_explorer.widgets.display)
+    bench_explorer.main(["--repeats", "1"])
+    out = capsys.readouterr().out
+    for key in bench_explorer.REFINE_SLIDERS:
+        text = re.escape(bench_explorer.widgets.EXPLORER_SLIDERS[key][0])
+        assert re.search(rf"^\| {text} \| \S+ <-> \S+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|$", out,
+                         re.M), out
+    assert "PNG of the figure" in out
