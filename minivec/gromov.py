@@ -22,10 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._blas import block_workers
 from ._checks import check_clusters, check_int
 from .clustering import kmeans_centroids, subsample
-from .neighbors import run_blocks
+from .neighbors import run_blocks, worker_starts
 from .preprocess import unit_rows
 from .procrustes import procrustes
 from .refine import matching_objective, refine_matching
@@ -81,7 +80,7 @@ def gw_couplings(K_A: np.ndarray, K_B: np.ndarray, a: np.ndarray, b: np.ndarray,
     result on any number of threads. Returns (n_restarts, c_A, c_B).
     """
     T, _ = sinkhorn(3.0 * rng.standard_normal((n_restarts, len(a), len(b))), a, b, 50)
-    starts = range(0, n_restarts, -(-n_restarts // max(1, block_workers())))
+    starts = worker_starts(n_restarts)
 
     def anneal(start):
         batch, g = T[start:start + starts.step], None

@@ -21,12 +21,17 @@ from ._blas import block_workers, one_blas_thread
 BLOCK_ENTRIES = 1 << 23
 
 
+def worker_starts(n: int) -> range:
+    """First item of each of ``block_workers()`` nearly equal slices of n items (at least
+    one item each): one block per worker of ``run_blocks``."""
+    return range(0, n, max(1, -(-n // block_workers())))
+
+
 def block_starts(n_q: int, n_x: int) -> range:
     """First query row of each block when n_q queries meet n_x rows: blocks of at most
     BLOCK_ENTRIES similarities (at least one row each), and at least one block per worker
     of ``run_blocks``, so that every core is busy on small problems too."""
-    per_thread = -(-n_q // block_workers())
-    return range(0, n_q, max(1, min(BLOCK_ENTRIES // max(1, n_x), per_thread)))
+    return range(0, n_q, max(1, min(BLOCK_ENTRIES // max(1, n_x), worker_starts(n_q).step)))
 
 
 def run_blocks(work: Callable[[int], None], starts: range) -> None:

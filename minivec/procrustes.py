@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import svd
 
-from ._blas import block_workers, one_blas_thread
+from ._blas import one_blas_thread
 from ._checks import check_alpha, check_pairs
-from .neighbors import run_blocks
+from .neighbors import run_blocks, worker_starts
 
 
 def procrustes(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -35,7 +35,7 @@ def cross_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     handle this tall, thin product badly: at n=10,000, d=384 (Refine-1's Procrustes) it took
     192 ms on two threads and 33 ms on one.
     """
-    starts = range(0, len(A), max(1, -(-len(A) // block_workers())))
+    starts = worker_starts(len(A))
     parts = np.empty((len(starts), A.shape[1], B.shape[1]), np.float32)
 
     def block(i):

@@ -10,10 +10,10 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 import bench_explorer  # noqa: E402
 
 
-def test_bench_explorer_moves_every_refine_slider(capsys, monkeypatch):
-    # the script swaps the panel's display for a PNG renderer: undo that afterwards
-    monkeypatch.setattr(bench_explorer.widgets, "display", bench_explorer.widgets.display)
+def test_bench_explorer_moves_every_refine_slider(capsys):
+    shown = bench_explorer.widgets.display
     bench_explorer.main(["--repeats", "1"])
+    assert bench_explorer.widgets.display is shown  # the script puts the panel's display back
     out = capsys.readouterr().out
     for key in bench_explorer.REFINE_SLIDERS:
         text = re.escape(bench_explorer.widgets.EXPLORER_SLIDERS[key][0])
