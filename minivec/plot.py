@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 STAGE_COLORS = {"initial": "tab:gray", "refine1": "tab:blue", "refine2": "tab:red"}
 
@@ -45,6 +46,7 @@ def plot_history(history: list, title: str = "", fig=None):
     ax1.set_title("Cosine")
     for ax in (ax1, ax2):
         ax.set_xlabel("Refine-1 iteration (0 = initial map, last = Refine-2)")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(alpha=0.3)
         if ax.get_lines():
             ax.legend(fontsize=8, loc="lower right")
@@ -52,7 +54,10 @@ def plot_history(history: list, title: str = "", fig=None):
     ax2.set_ylabel("top-1 accuracy")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    # Fixed margins rather than tight_layout, which draws the whole figure once more to
+    # measure its text: 40 ms of the explorer's redraw.
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.84 if title else 0.9,
+                        wspace=0.22)
     return fig
 
 

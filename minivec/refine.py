@@ -212,14 +212,21 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
 
 
 def refine_clustering(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_clusters: int = 500,
-                      alpha: float = 0.5, random_state: int | None = None) -> np.ndarray:
+                      alpha: float = 0.5, random_state: int | None = None,
+                      C_A: np.ndarray | None = None) -> np.ndarray:
     """Refine-2: one clustering round. W: (d_A, d_B) -> smoothed (d_A, d_B) float32.
 
     k-means on A; the A centroids mapped by W start k-means on B; Procrustes between the
-    A centroids and the B centroids they became.
+    A centroids and the B centroids they became. C_A: the (n_clusters, d_A) centroids of the
+    k-means on A, ``kmeans_centroids(X_A, n_clusters, random_state)``, if computed already:
+    they do not depend on W, so ``MiniVec2Vec`` clusters A while Refine-1 runs.
     """
     n_clusters = check_clusters(n_clusters, min(len(X_A), len(X_B)), "n_clusters (Refine-2)")
     alpha = check_alpha(alpha)
-    C_A = kmeans_centroids(X_A, n_clusters, random_state)
+    if C_A is None:
+        C_A = kmeans_centroids(X_A, n_clusters, random_state)
+    elif np.shape(C_A) != (n_clusters, X_A.shape[1]):
+        raise ValueError(f"C_A has shape {np.shape(C_A)}; Refine-2 needs the "
+                         f"({n_clusters}, {X_A.shape[1]}) k-means centroids of X_A")
     C_B = kmeans_centroids(X_B, n_clusters, random_state, init=C_A @ W)
     return smooth(W, procrustes(C_A, C_B), alpha)

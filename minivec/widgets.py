@@ -80,10 +80,10 @@ def _fmt(v) -> str:
 #: default, min, max, step). Anchor sliders first, then Refine sliders. Defaults are the
 #: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
 #: c' (paper 500; 0 skips Refine-2), chosen by cost so that a redraw at the defaults takes
-#: under a second on the classroom subset (``benchmarks/bench_explorer.py``: 0.93-0.95 s with
-#: the figure's PNG on a 2-core AVX-512 machine, 1.0-1.15 s for a step that adds work;
-#: twenty 384 x 384 SVDs of Procrustes, 0.25 s, twenty 500 x 3,000 searches, the five
-#: held-out scorings and the figure are most of it).
+#: under a second on the classroom subset (``benchmarks/bench_explorer.py`` on a 2-core
+#: AVX-512 Xeon at 157 GFLOP/s a core: 0.84 s median with the figure's PNG, 0.93-0.94 s for a
+#: step that adds work; twenty 384 x 384 SVDs of Procrustes, 0.28 s, twenty 500 x 3,000
+#: searches and the figure are most of it, the held-out scorings running beside them).
 #: n_s = 500 halves the searches of n_s = 1,000; held-out top-1 at T = 20 was no lower with
 #: it (0.48 and 0.37 against 0.43 and 0.32, seeds 0 and 1), measured after the choice.
 EXPLORER_SLIDERS = {

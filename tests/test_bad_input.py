@@ -40,6 +40,8 @@ def test_fewer_rows_than_clusters():
         MiniVec2Vec(n_clusters=40, anchor_sample=30, verbose=False).fit(GOOD, GOOD)
     with pytest.raises(ValueError, match="Refine-2"):
         refine_clustering(np.eye(4), GOOD, GOOD[:40], n_clusters=100)
+    with pytest.raises(ValueError, match=r"C_A has shape \(10, 4\).*\(20, 4\)"):
+        refine_clustering(np.eye(4), GOOD, GOOD, n_clusters=20, C_A=GOOD[:10])
     with pytest.raises(ValueError, match="refine_clusters"):
         MiniVec2Vec(refine_clusters=601, verbose=False).fit(GOOD, GOOD)
 

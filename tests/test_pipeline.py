@@ -152,3 +152,33 @@ def test_parallel_anchor_runs_give_the_same_map(synthetic):
     one = MiniVec2Vec(random_state=0, **params).fit(p.X_A, p.X_B)
     two = MiniVec2Vec(random_state=0, n_jobs=2, **params).fit(p.X_A, p.X_B)
     np.testing.assert_array_equal(one.W_, two.W_)
+
+
+def test_each_scored_row_holds_the_scores_of_its_own_map(monkeypatch, synthetic):
+    """The scores are computed in a helper thread beside the refinements: each row must still
+    get those of the map it was recorded with, in order."""
+    maps = {}
+    real = est_mod.refine_matching
+
+    def keeping_maps(*args, callback, **kwargs):
+        def keep(t, W):
+            maps[t] = W
+            callback(t, W)
+        return real(*args, callback=keep, **kwargs)
+
+    monkeypatch.setattr(est_mod, "refine_matching", keeping_maps)
+    p = synthetic
+    m = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 10, "eval_every": 3}).fit(
+        p.X_A, p.X_B, eval_pairs=(p.E_A, p.E_B))
+    d = p.prepare()
+    scored = [r for r in m.history_ if "top1" in r]
+    assert [(r["stage"], r["iteration"]) for r in scored] == \
+        [("initial", 0), ("refine1", 3), ("refine1", 6), ("refine1", 9), ("refine1", 10),
+         ("refine2", 0)]
+    for row in scored:
+        W = {"initial": m.W_initial_, "refine2": m.W_}.get(row["stage"])
+        want = evaluate(maps[row["iteration"]] if W is None else W, d.E_A, d.E_B)
+        assert row["top1"] == want.top1 and row["mean_rank"] == want.mean_rank
+        assert row["mean_cosine"] == pytest.approx(want.mean_cosine, rel=1e-6, abs=0)
+    # the cosines differ from row to row by far more than the tolerance above
+    assert len({round(r["mean_cosine"], 5) for r in scored}) == len(scored)

@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, knn_mean,
-                     match_centroids, nn_cosine, procrustes, qap_objective, random_orthogonal,
-                     relative_representation, smooth, topk)
+from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, kmeans_centroids,
+                     knn_mean, match_centroids, nn_cosine, procrustes, qap_objective,
+                     random_orthogonal, relative_representation, smooth, topk)
 from minivec.data import make_synthetic_pair
 from minivec.preprocess import center_normalize, training_mean, unit_rows
 from minivec.procrustes import cross_product
-from minivec.refine import refine_matching, refine_matching_step
+from minivec.refine import refine_clustering, refine_matching, refine_matching_step
 
 
 def test_procrustes_recovers_rotation(rng):
@@ -179,3 +179,13 @@ def test_refine1_converges_from_a_turned_start(symmetric):
     before, after = evaluate(start, d.E_A, d.E_B), evaluate(W, d.E_A, d.E_B)
     assert after.mean_cosine > before.mean_cosine + 0.1
     assert after.top1 > 0.9
+
+
+def test_refine2_takes_the_a_centroids_it_would_compute(synthetic):
+    """MiniVec2Vec clusters A for Refine-2 while Refine-1 runs and hands the centroids over:
+    the same map to the bit as computing them inside."""
+    d = synthetic.prepare()
+    W = random_orthogonal(32, random_state=1)
+    C_A = kmeans_centroids(d.X_A, 40, 7)
+    np.testing.assert_array_equal(refine_clustering(W, d.X_A, d.X_B, 40, 0.5, 7, C_A=C_A),
+                                  refine_clustering(W, d.X_A, d.X_B, 40, 0.5, 7))
