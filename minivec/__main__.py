@@ -22,6 +22,9 @@ def main(argv=None):
     r.add_argument("--method", default="paper", choices=list(METHODS),
                    help="settings from minivec.METHODS (default paper; gw-transport for "
                         "different encoder families, several minutes on the full data)")
+    r.add_argument("--n-jobs", type=int, default=-1,
+                   help="processes for the anchor runs (default -1: all cores; the map does "
+                        "not depend on it)")
     args = parser.parse_args(argv)
     from ._blas import blas_kernel_hint
     from .report import run
@@ -30,7 +33,7 @@ def main(argv=None):
     if hint:
         print(f"note: {hint}", file=sys.stderr)
     run(args.out, args.level, args.subset, args.seed, eval_every=args.eval_every,
-        **METHODS[args.method])
+        n_jobs=args.n_jobs, **METHODS[args.method])
 
 
 if __name__ == "__main__":

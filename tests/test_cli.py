@@ -25,6 +25,14 @@ def test_method_passes_its_settings(monkeypatch, method):
     assert {key: seen[key] for key in METHODS[method]} == METHODS[method]
 
 
+def test_anchor_runs_use_every_core_unless_told(monkeypatch):
+    seen = []
+    monkeypatch.setattr(minivec.report, "run", lambda *args, **kwargs: seen.append(kwargs))
+    main(["run"])
+    main(["run", "--n-jobs", "1"])
+    assert [kwargs["n_jobs"] for kwargs in seen] == [-1, 1]
+
+
 def test_unknown_method_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--method", "vec2vec"])

@@ -7,6 +7,7 @@ from threadpoolctl import threadpool_limits
 from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, kmeans_centroids,
                      knn_mean, match_centroids, nn_cosine, procrustes, qap_objective,
                      random_orthogonal, relative_representation, smooth, topk)
+from minivec.clustering import kmeans_plusplus
 from minivec.data import make_synthetic_pair
 from minivec.preprocess import center_normalize, training_mean, unit_rows
 from minivec.procrustes import cross_product
@@ -135,6 +136,31 @@ def test_center_normalize_uses_given_mean(rng):
     np.testing.assert_allclose(np.linalg.norm(Y, axis=1), 1, rtol=1e-5)
     np.testing.assert_allclose((X - m) / np.linalg.norm(X - m, axis=1, keepdims=True), Y,
                                atol=1e-5)
+
+
+def test_kmeans_plusplus_puts_one_seed_in_each_far_blob(rng):
+    centres = 100 * rng.normal(size=(6, 8))
+    X = np.repeat(centres, 50, axis=0) + rng.normal(size=(300, 8))
+    seeds = kmeans_plusplus((X - X.mean(axis=0)).astype(np.float32), 6,
+                            np.random.RandomState(0))
+    assert sorted(seeds // 50) == list(range(6))
+
+
+@pytest.mark.parametrize("n_clusters, n_init", [(2, 1), (7, 1), (60, 1), (7, 3)])
+def test_kmeans_centroids_are_scikit_learns_to_the_bit(synthetic, n_clusters, n_init):
+    from sklearn.cluster import KMeans
+    from sklearn.cluster import kmeans_plusplus as sklearn_plusplus
+
+    X = synthetic.prepare().X_A
+    Xc = X - X.mean(axis=0)
+    with threadpool_limits(1):
+        for seed in (0, 5):
+            _, theirs = sklearn_plusplus(Xc, n_clusters, random_state=seed)
+            assert np.array_equal(kmeans_plusplus(Xc, n_clusters, np.random.RandomState(seed)),
+                                  theirs)
+            km = KMeans(n_clusters, n_init=n_init, random_state=seed).fit(X)
+            assert np.array_equal(kmeans_centroids(X, n_clusters, seed, n_init=n_init),
+                                  km.cluster_centers_.astype(np.float32))
 
 
 def test_anchor_run_and_relative_representation(synthetic):
