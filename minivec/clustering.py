@@ -16,14 +16,14 @@ def subsample(X: np.ndarray, size: int | None, rng: np.random.Generator) -> np.n
     return X[np.sort(rng.choice(len(X), size, replace=False))]
 
 
-def kmeans_plusplus(X: np.ndarray, n_clusters: int, random_state: np.random.RandomState,
-                    n_trials: int | None = None) -> np.ndarray:
+def kmeans_plusplus(X: np.ndarray, n_clusters: int,
+                    random_state: np.random.RandomState) -> np.ndarray:
     """Greedy k-means++ seeding (Arthur and Vassilvitskii): (n_clusters,) int row indices.
 
     X: (n, d) float32 rows, centred as ``KMeans`` centres them; random_state: the generator
     to draw from (several seedings from one generator follow one another, as KMeans's
     ``n_init`` runs do). The first seed is a uniform draw; each next one is the best, by the
-    summed squared distances to the nearest seed, of ``n_trials`` (default 2 + log k) rows
+    summed squared distances to the nearest seed, of 2 + log k rows
     drawn with probability proportional to that squared distance.
 
     This is scikit-learn's default seeding computed the way it computes it, float64
@@ -34,7 +34,7 @@ def kmeans_plusplus(X: np.ndarray, n_clusters: int, random_state: np.random.Rand
     reading the float64 rows once a seed (memory-bound products of n_trials rows with all).
     """
     n = len(X)
-    n_trials = 2 + int(np.log(n_clusters)) if n_trials is None else n_trials
+    n_trials = 2 + int(np.log(n_clusters))
     X64 = X.astype(np.float64)
     sq_norms = np.einsum("ij,ij->i", X64, X64)
     # scikit-learn's unit sample weights: its sums are products with them, which round
@@ -43,8 +43,9 @@ def kmeans_plusplus(X: np.ndarray, n_clusters: int, random_state: np.random.Rand
 
     def sq_distances(rows):
         """Squared distances of the rows ``rows`` to every row: (len(rows), n) float32."""
-        D = -2 * (X64[rows] @ X64.T)
-        D += np.einsum("ij,ij->i", X64[rows], X64[rows])[:, None]
+        R = X64[rows]
+        D = -2 * (R @ X64.T)
+        D += np.einsum("ij,ij->i", R, R)[:, None]
         D += sq_norms
         return np.maximum(D.astype(np.float32), 0)
 
@@ -74,8 +75,8 @@ def kmeans_centroids(X: np.ndarray, n_clusters: int, random_state: int,
     n_clusters = check_clusters(n_clusters, len(X))
     X = np.ascontiguousarray(X, np.float32)
     if isinstance(init, str) and init == "k-means++":
-        rng = np.random.RandomState(random_state)
-        starts = [X[kmeans_plusplus(X - X.mean(axis=0), n_clusters, rng)] for _ in range(n_init)]
+        rng, centred = np.random.RandomState(random_state), X - X.mean(axis=0)
+        starts = [X[kmeans_plusplus(centred, n_clusters, rng)] for _ in range(n_init)]
     else:
         starts = [init]
     # One thread: the same centroids to the bit in any process (see anchor_ensemble's
