@@ -81,9 +81,9 @@ def _fmt(v) -> str:
 #: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
 #: c' (paper 500; 0 skips Refine-2), chosen by cost so that a redraw at the defaults takes
 #: under a second on the classroom subset (``benchmarks/bench_explorer.py`` on a 2-core
-#: AVX-512 Xeon at 157 GFLOP/s a core: 0.84 s median with the figure's PNG, 0.93-0.94 s for a
-#: step that adds work; twenty 384 x 384 SVDs of Procrustes, 0.28 s, twenty 500 x 3,000
-#: searches and the figure are most of it, the held-out scorings running beside them).
+#: AVX-512 Xeon, float32 GEMM 398 GFLOP/s on two threads: medians 0.74-0.84 s with the
+#: figure's PNG; twenty 384 x 384 SVDs of Procrustes, 0.26 s, twenty 500 x 3,000 searches,
+#: 0.19 s, and the PNG, 0.13 s, are most of it, the earlier scorings running beside them).
 #: n_s = 500 halves the searches of n_s = 1,000; held-out top-1 at T = 20 was no lower with
 #: it (0.48 and 0.37 against 0.43 and 0.32, seeds 0 and 1), measured after the choice.
 EXPLORER_SLIDERS = {
@@ -109,8 +109,8 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
     estimator, which caches the anchor stage per data and anchor settings: moving an anchor
     slider (s, c, QAP restarts) recomputes k-means and QAP for every run (in worker
     processes), k reuses the cached runs and redoes the pseudo-pairs, and a Refine slider
-    costs only the refinement. Held-out pairs are scored at about 5 points of Refine-1 (and
-    after Refine-2).
+    costs only the refinement. Held-out pairs are scored at the start, at every quarter of
+    Refine-1's T iterations (rounded up, the last at T) and after Refine-2.
 
     The figure is ``minivec.plot.plot_history``; the stats line under it gives top1,
     mean_cosine and mean_rank (held out, final map), nn_cosine (unsupervised), initial_top1
@@ -136,7 +136,7 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
     est = MiniVec2Vec(random_state=random_state, tol=None, n_jobs=-1, verbose=False)
 
     def draw(**values):
-        est.set_params(eval_every=max(1, values["n_iter"] // 4), **values)
+        est.set_params(eval_every=max(1, -(-values["n_iter"] // 4)), **values)
         t0 = time.perf_counter()
         # Small products on one BLAS thread, blocked searches in worker threads: OpenBLAS's
         # spinning threads on a busy 2-core machine made a Refine redraw up to ten times slower.

@@ -1,5 +1,7 @@
 """The whole estimator on synthetic problems with a known secret rotation."""
 
+import threading
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -144,6 +146,30 @@ def test_signals_are_recorded_with_the_held_out_scores(synthetic):
                         ("refine2", 0)]
         assert len(m.history_) == 14
         assert all(("top1" in r) == (pairs is not None) for r in m.history_ if "nn_cosine" in r)
+
+
+@pytest.mark.parametrize("n_iter, refine_clusters", [(6, 60), (6, 0), (0, 60), (0, 0)])
+def test_only_the_final_map_is_scored_in_the_calling_thread(monkeypatch, synthetic,
+                                                            n_iter, refine_clusters):
+    """Earlier maps are scored in the helper thread beside the refinements; the last, with
+    nothing left to overlap it, in the fit's own thread (with every core), whichever stage
+    made it, and always so: the same rows are scored the same way whatever the timing."""
+    threads = []
+    real = est_mod.evaluate
+
+    def noting_thread(*args):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(*args)
+
+    monkeypatch.setattr(est_mod, "evaluate", noting_thread)
+    p = synthetic
+    m = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": n_iter, "eval_every": 4,
+                                       "refine_clusters": refine_clusters}).fit(
+        p.X_A, p.X_B, eval_pairs=(p.E_A, p.E_B))
+    scored = [(r["stage"], r["iteration"]) for r in m.history_ if "top1" in r]
+    assert scored == [("initial", 0)] + [("refine1", t) for t in (4, 6) if n_iter] + \
+        [("refine2", 0)] * bool(refine_clusters)
+    assert threads == [False] * (len(scored) - 1) + [True]
 
 
 def test_parallel_anchor_runs_give_the_same_map(synthetic):
