@@ -166,7 +166,7 @@ class MiniVec2Vec(BaseEstimator):
         self.anchor_runs_, self.gw_start_, W = self._start(X_A, X_B, int(seeds[0]))
         self.W_initial_ = W
         # One helper thread works beside the refinements: first Refine-2's k-means on A (it
-        # needs no map), then the scores of each recorded map but the last. Under
+        # needs no map), then the scores of the recorded maps before the last. Under
         # parallel_blocks it runs on one BLAS thread and scores serially, so its numbers never
         # depend on timing. On the classroom subset it took the explorer's default fit from
         # 0.75 s to 0.66 s; scoring the last map here, on every core, instead of waiting for
@@ -187,8 +187,9 @@ class MiniVec2Vec(BaseEstimator):
         """Steps 4 and 5 from the initial map W, appending to ``history_`` (from its "initial"
         row on); ``signals(W)`` and Refine-2's k-means on A run in the thread pool ``helper``,
         except for the fit's final map, which is scored in this thread with every core once
-        nothing is left to run beside it (always so, whatever the timing); returns the final W
-        once every score is in."""
+        nothing is left to run beside it (unless Refine-1's test stopped it at an iteration
+        already sent to the helper, with no Refine-2 after it); which thread scores a row
+        never depends on timing. Returns the final W once every score is in."""
         centroids_A = helper.submit(kmeans_centroids, X_A, self.refine_clusters,
                                     int(seeds[2])) if self.refine_clusters else None
         scores, done = [], []
