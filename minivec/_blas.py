@@ -23,9 +23,9 @@ def blas_threads() -> int:
 def one_blas_thread():
     """Context manager limiting the BLAS to one thread (a few microseconds to enter).
 
-    For work in worker threads of our own, and for LAPACK calls on small matrices, whose
-    many small steps lose more to thread hand-offs than threads gain: the SVD of a 384 x 384
-    matrix measured 13 ms on one thread and 64 ms on two, inside Refine-1's loop.
+    For work in worker threads of our own, and for LAPACK calls on small matrices such as
+    the 384 x 384 SVD of Procrustes, whose many small steps lose more to thread hand-offs
+    than threads gain.
     """
     return _THREADPOOLS.limit(limits=1, user_api="blas")
 
@@ -44,8 +44,7 @@ def parallel_blocks():
 
     For loops that alternate small products in this thread with blocked work in workers, such
     as Refine-1's: after a threaded product, OpenBLAS's idle threads spin for a while, and on
-    2 cores the spinning thread took a core from the workers (measured: a 1,000 x 3,000 top-k
-    took 16-19 ms after a threaded 1,000 x 384 x 384 product instead of 10 ms).
+    2 cores a spinning thread takes a core away from the workers.
     """
     token = _WORKERS.set(block_workers())
     try:
@@ -65,9 +64,9 @@ def kernel_hint(cpu_flags: set, architectures: set) -> str | None:
 
     cpu_flags: the CPU's feature flags (``/proc/cpuinfo``); architectures: the kernel
     families of the loaded OpenBLAS libraries. OpenBLAS picks its kernels from the CPU model
-    when it loads and falls back to Haswell (AVX2) on models it does not know, such as the
-    AMD EPYC virtual machine we benchmark on; there, OPENBLAS_CORETYPE=SkylakeX set before
-    Python starts doubled the float32 GEMM throughput (243 -> 460 GFLOP/s on 2 cores).
+    when it loads and falls back to Haswell (AVX2) on models it does not know, some AMD EPYC
+    virtual machines among them; there OPENBLAS_CORETYPE=SkylakeX, set before Python starts,
+    about doubles the float32 GEMM throughput (benchmarks/RESULTS.md, "BLAS kernels").
     """
     if "avx512f" not in cpu_flags or not architectures or architectures & AVX512_KERNELS:
         return None

@@ -28,10 +28,9 @@ def kmeans_plusplus(X: np.ndarray, n_clusters: int,
 
     This is scikit-learn's default seeding computed the way it computes it, float64
     distances rounded to float32, so the seeds are its seeds to the bit (tested); but X is
-    converted to float64 and its squared norms taken once, not again for every seed: the
-    seeding of Refine-2's k-means on A (c' = 500 on 15,237 rows) went from 7.3 s to 2.7 s,
-    that of an anchor run's (c = 20 on 10,000 rows) from 190 to 63 ms. What remains is
-    reading the float64 rows once a seed (memory-bound products of n_trials rows with all).
+    converted to float64 and its squared norms taken once, not again for every seed, which
+    makes the seeding several times faster (benchmarks/RESULTS.md). What remains is reading
+    the float64 rows once a seed (memory-bound products of n_trials rows with all).
     """
     n = len(X)
     n_trials = 2 + int(np.log(n_clusters))

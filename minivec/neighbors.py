@@ -16,8 +16,9 @@ from scipy import sparse
 
 from ._blas import block_workers, one_blas_thread
 
-#: Similarity entries per block (32 MB of float32; two blocks in flight fit the caches better
-#: than two of 64 MB: measured 10% faster with worker threads, the same on one thread).
+#: Similarity entries per block (32 MB of float32): small enough that the blocks in flight,
+#: one per worker thread, stay kind to the caches; large enough that each product is
+#: efficient (timings in benchmarks/RESULTS.md, "Speed of the pipeline").
 BLOCK_ENTRIES = 1 << 23
 
 
@@ -100,7 +101,8 @@ def top_columns(S: np.ndarray, k: int, group: int | None = None) -> tuple:
     return cols, _gather(S, cols)
 
 
-#: Smallest group worth the shortcut of ``top_columns`` (smaller ones measured no faster).
+#: Smallest group worth the shortcut of ``top_columns`` (smaller groups save nothing over a
+#: plain ``argpartition``).
 MIN_GROUP = 4
 
 
@@ -110,7 +112,7 @@ def group_size(n: int, k: int) -> int:
     This balances the two ``argpartition`` calls of the shortcut, over n / group group
     maxima and over k * group candidates (the candidates cost more per entry: they are
     gathered). Returns 1 (no shortcut) below ``MIN_GROUP``: with k=50 that is rows shorter
-    than 6,400 entries, where a plain ``argpartition`` measured as fast.
+    than 6,400 entries, where a plain ``argpartition`` is as fast.
     """
     group = int(np.sqrt(n / (8 * k)))
     return group if group >= MIN_GROUP else 1

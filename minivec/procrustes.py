@@ -32,8 +32,8 @@ def cross_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
     The rows are split into one block per BLAS thread; each block's product runs in a worker
     thread on a one-thread BLAS and the partial products are summed. OpenBLAS's own threads
-    handle this tall, thin product badly: at n=10,000, d=384 (Refine-1's Procrustes) it took
-    192 ms on two threads and 33 ms on one.
+    handle this tall, thin product (n=10,000, d=384 in Refine-1's Procrustes) badly: on two
+    threads it is slower than on one.
     """
     starts = worker_starts(len(A))
     parts = np.empty((len(starts), A.shape[1], B.shape[1]), np.float32)

@@ -2,8 +2,8 @@
 
 Find the permutation pi maximising sum_ij S_A[i, j] * S_B[pi(i), pi(j)] by 2-opt local
 search, restarted from seeded random permutations; keep the best objective. ``two_opt`` is
-SciPy's ``quadratic_assignment(method="2opt")`` search, step for step, made about ten
-times faster by scoring all swaps at once.
+SciPy's ``quadratic_assignment(method="2opt")`` search, step for step, made several
+times faster by scoring all swaps at once (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations

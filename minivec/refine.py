@@ -103,8 +103,8 @@ def path_straightness(means: list, C: np.ndarray) -> float:
     |M_3 - M_1| / (|M_3 - M_2| + |M_2 - M_1|): about 1 while the map travels on in one
     direction (or has just jumped); 1/sqrt(2) for a random walk, whose steps are at right
     angles on average; about 0.5 once it only jitters around a resting point, each average
-    off it by independent sampling noise (0.55 to 0.65 measured on the ladder, as the jitter
-    of consecutive windows is somewhat correlated).
+    off it by independent sampling noise (somewhat more in practice, as the jitter of
+    consecutive windows is somewhat correlated).
     """
     def size(D):
         return np.sqrt(max(float(np.sum((C @ D) * D)), 0.0))
@@ -166,14 +166,11 @@ def refine_matching(W: np.ndarray, X_A: np.ndarray, X_B: np.ndarray, n_iter: int
     three averages lie on a path less straight than tol (``path_straightness``), n_iter
     staying the cap; the earliest stop is after three windows. Larger tol stops sooner; 0
     never stops early.
-    ``DEFAULT_TOL`` = 1/sqrt(2) is a principled value, not one fitted to the level-2 pairs:
-    the straightness of a random walk, so Refine-1 stops once its averaged map no longer
-    moves more consistently than a walk without direction. Checked on 37 synthetic
-    problems (``make_synthetic_pair``, d = 32 and 64, noise 0 to 0.2) it cost at most
-    0.003 held-out top-1 against all 100 iterations, stopping after 70 on average; on
-    ladder level 1 it stops after 20. Checked afterwards on ladder level 2 at the paper's
-    settings (five seeds): it stopped after 45 to 65 iterations, within 0.003 of the
-    held-out top-1 of all 100.
+    ``DEFAULT_TOL`` = 1/sqrt(2) is a principled value, not one fitted to the ladder: the
+    straightness of a random walk, so Refine-1 stops once its averaged map no longer
+    moves more consistently than a walk without direction. When it stopped and what that
+    cost, on synthetic pairs and on the ladder, is in benchmarks/RESULTS.md ("Refine-1
+    stop test").
     symmetric: also draw ``sample_size`` rows of X_B per iteration and pair them with A rows
     through W^T (see ``refine_matching_step``); False is the paper's Refine-1.
     matching: "knn", the paper's pseudo-pairs (each sampled A row with the mean of its k

@@ -36,8 +36,9 @@ from .procrustes import cross_product, polar, smooth
 
 #: Default temperature of the plan: cosines that differ by tau differ in weight by a factor e.
 #: Chosen on a development pair that is not on the ladder (MiniLM-L3 -> e5-small, another
-#: pair of model families): from a Gromov-Wasserstein start, 60 iterations at alpha = 1
-#: reached held-out top-1 0.64, 0.81, 0.83 and 0.79 at tau = 0.01, 0.02, 0.04 and 0.08.
+#: pair of model families): of 0.01, 0.02, 0.04 and 0.08, the value whose 60 iterations at
+#: alpha = 1 from a Gromov-Wasserstein start ended highest (benchmarks/RESULTS.md, "Ladder
+#: results, gw-transport").
 DEFAULT_TAU = 0.04
 #: Sinkhorn stops once every row's mass is within this fraction of its target, or after
 #: SINKHORN_MAX_ITER scalings.
@@ -88,7 +89,8 @@ def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_
     from f = 0 (u_i = exp(m_i)). Whenever a scaling leaves [1 / ABSORB, ABSORB] it is folded
     into the kernel and reset to 1 (log-domain stabilisation), so that no number leaves
     float64's range for cosines in [-1, 1] and any tau >= MIN_TAU. The iterates are those of
-    the log-domain updates (the same plans to 1e-13), at about a fifth of their cost.
+    the log-domain updates (the same plans to 1e-13), without their exp and log of every
+    entry at every update.
     """
     tau = check_tau(tau)
     n_A, n_B = S.shape
