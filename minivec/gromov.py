@@ -10,9 +10,9 @@ projection of the objective's gradient, the entropy weight eps shrinking from 1 
 The restarts are ranked by that agreement, the best two give maps by Procrustes weighted by
 their couplings, and a short Refine-1 probe from each is scored by Refine-1's own objective;
 this is repeated for a few independent clusterings (rounds) and the best probe is kept.
-Nothing here sees a pair. At level 3 only a few restarts in a hundred land near the true
-correspondence, usually among the first few by agreement, and for about one clustering in
-three none does: hence the rounds.
+Nothing here sees a pair. Between encoder families only a few restarts land near the true
+correspondence, usually among the first few by agreement, and for some clusterings none
+does: hence the probes and the rounds (notebook 09, section 4, shows the restarts).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def gw_start(X_A: np.ndarray, X_B: np.ndarray, n_clusters: int = 100, n_restarts
     PROBE_ITER Refine-1 iterations (k neighbours). The probe with the best
     ``matching_objective`` on one common sample of A is kept. Several rounds, because whether
     any restart lands near the true correspondence depends on the clustering: at level 3
-    about two clusterings in three have one among their best few by agreement.
+    some clusterings have none among their best few by agreement.
     Returns a ``GWStart``.
     """
     n_clusters = check_clusters(n_clusters, min(len(X_A), len(X_B)), "gw_clusters")
