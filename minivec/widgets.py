@@ -334,7 +334,7 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
                 "anchor_seconds": float(first["seconds"]), "seconds": float(seconds)}
 
     print(f"Computing the anchor stage ({controls['n_runs'].value} runs of k-means and QAP) "
-          "and the first fit; the panel appears when they are done.", flush=True)
+          "and the first fit before showing the panel.", flush=True)
     panel = Panel(draw, controls, columns=2, groups=EXPLORER_GROUPS, busy=busy, done=done,
                   title=(f"mini-vec2vec explorer, {pair.name} (top-1 among {len(pair.E_A)} "
                          "held-out pairs)"))

@@ -165,11 +165,11 @@ def _texts(pg) -> str:
     return "\n".join(pg.locator(".jp-OutputArea-output").all_inner_texts())
 
 
-def _nudge(pg, label: str, shots: Path, tag: str, computing: str = ""):
+def _nudge(pg, label: str, shots: Path, tag: str, computing: tuple = ()):
     """Move the slider whose description contains ``label`` one step with the keyboard and
-    wait for the stats to change. With ``computing``, first wait until the panel's status
-    line shows that text (the redraw under way). Saves screenshots before, during (with
-    ``computing``) and after."""
+    wait for the stats to change. With ``computing``, first wait until the panel shows each
+    of those texts (the status line and progress of the redraw under way). Saves screenshots
+    before, during (with ``computing``) and after."""
     before = _stats(pg)
     pg.screenshot(path=str(shots / f"{tag}_before.png"), full_page=True)
     slider = pg.locator(".widget-slider", has_text=label).first
@@ -177,10 +177,11 @@ def _nudge(pg, label: str, shots: Path, tag: str, computing: str = ""):
     handle = slider.locator(".noUi-handle, .ui-slider-handle").first
     handle.focus()
     handle.press("ArrowRight")
-    if computing:
+    for text in computing:
         pg.wait_for_function(
             """(text) => [...document.querySelectorAll('.jp-OutputArea-output')]
-                  .some(e => e.innerText.includes(text))""", arg=computing, timeout=60_000)
+                  .some(e => e.innerText.includes(text))""", arg=text, timeout=60_000)
+    if computing:
         pg.screenshot(path=str(shots / f"{tag}_during.png"), full_page=True)
     pg.wait_for_function(
         """(before) => [...document.querySelectorAll('.jp-OutputArea-output')]
@@ -200,8 +201,9 @@ def test_explorer_sliders_redraw_in_a_real_browser(page):
     for heading in ("Anchor stage (slow", "Refinement (fast", "done in"):
         assert heading in text, f"the explorer shows no '{heading}'"
     for label, tag, computing in (
-            ("Refine-1 iterations", "refine_slider", ""),
-            ("anchor runs", "anchor_slider", "computing: anchor stage (31 runs")):
+            ("Refine-1 iterations", "refine_slider", ()),
+            ("anchor runs", "anchor_slider", ("computing: anchor stage (31 runs",
+                                              "anchor runs: "))):  # the runs' progress bar
         before, after = _nudge(pg, label, shots, tag, computing)
         assert after != before
         assert not _errors(pg), f"moving '{label}' raised an error"
