@@ -228,6 +228,7 @@ def test_stored_notebooks_show_their_panels_without_running(page, lab):
             pg.wait_for_function(
                 """(n) => document.querySelectorAll('.jp-OutputArea-output img').length >= n""",
                 arg=images, timeout=60_000)
+            pg.locator(".jp-OutputArea-output img").last.scroll_into_view_if_needed()
         pg.screenshot(path=str(shots / f"stored_{path.stem}.png"), full_page=True)
         assert not _errors(pg), path.name
         assert "Loading widget" not in _texts(pg), path.name
