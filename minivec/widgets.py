@@ -222,12 +222,11 @@ def _fmt(v) -> str:
 #: The explorer's sliders: keyword (a ``MiniVec2Vec`` parameter) -> (plain description,
 #: default, min, max, step). Anchor sliders first, then Refine sliders. Defaults are the
 #: paper's values except T (paper 50-100), n_s (paper 10,000; the pool has 3,000 rows) and
-#: c' (paper 500; 0 skips Refine-2), chosen by cost so that a redraw at the defaults takes
-#: under a second on the classroom subset (``benchmarks/bench_explorer.py`` on a 2-core
-#: AVX-512 Xeon, float32 GEMM 398 GFLOP/s on two threads: medians 0.74-0.84 s with the
-#: figure's PNG; twenty 384 x 384 SVDs of Procrustes, 0.26 s, twenty 500 x 3,000 searches,
-#: 0.19 s, and the PNG, 0.13 s, are most of it, the earlier scorings running beside them).
-#: n_s = 500 halves the searches of n_s = 1,000; held-out top-1 at T = 20 was no lower with
+#: c' (paper 500; 0 skips Refine-2), chosen by cost so that a Refine redraw at the defaults
+#: takes about a second on the classroom subset on a quiet two-core machine
+#: (``benchmarks/bench_explorer.py`` times it, the figure's PNG included; its results are in
+#: ``benchmarks/RESULTS.md``). The twenty Procrustes SVDs and neighbour searches of Refine-1
+#: and the PNG are most of it. n_s = 500 halves the searches of n_s = 1,000; held-out top-1 at T = 20 was no lower with
 #: it (0.48 and 0.37 against 0.43 and 0.32, seeds 0 and 1), measured after the choice.
 EXPLORER_SLIDERS = {
     "n_runs": ("anchor runs s", 30, 1, 40, 1),
