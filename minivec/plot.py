@@ -17,17 +17,23 @@ def _curve(history: list, key: str):
     return np.array(x), np.array([v for _, v in pts]), [r["stage"] for r, _ in pts]
 
 
-def plot_history(history: list, title: str = "", fig=None):
+def plot_history(history: list, title: str = "", fig=None, stopped_at: int | None = None,
+                 cap: int | None = None):
     """Refine-1 curves from ``MiniVec2Vec.history_``: cosines on the left, top-1 on the right.
 
     Held-out metrics (if recorded) are solid; the unsupervised nearest-neighbour cosine, which
-    needs no pairs, is dashed. The Refine-2 point sits one step after the last iteration.
+    needs no pairs, is dashed. The Refine-2 point, if the history has one, sits one step after
+    the last iteration. stopped_at: the iteration at which Refine-1's pairs-free convergence
+    test stopped the run (``est.n_iter_`` when it is below ``est.n_iter``), drawn as a dotted
+    line; cap: the iteration cap T (``est.n_iter``), named in its legend entry. Legends sit
+    under the axes, clear of the curves.
     """
-    fig = fig or plt.figure(figsize=(11, 4))
+    fig = fig or plt.figure(figsize=(11, 4.6))
     ax1, ax2 = fig.subplots(1, 2)
     x, y, _ = _curve(history, "nn_cosine")
     ax1.plot(x, y, "--", color="tab:green", label="nearest-B cosine (unsupervised)")
     x, y, stages = _curve(history, "mean_cosine")
+    names = {"initial": "initial map", "refine2": "after Refine-2"}
     if len(x):
         ax1.plot(x, y, "-", color="tab:blue", label="mean cosine to true pair (held out)")
         x2, t2, _ = _curve(history, "top1")
@@ -35,8 +41,8 @@ def plot_history(history: list, title: str = "", fig=None):
         for s in ("initial", "refine2"):
             for xi, yi, ti, si in zip(x, y, t2, stages):
                 if si == s:
-                    ax1.plot(xi, yi, "o", color=STAGE_COLORS[s], ms=8, label=s)
-                    ax2.plot(xi, ti, "o", color=STAGE_COLORS[s], ms=8, label=s)
+                    ax1.plot(xi, yi, "o", color=STAGE_COLORS[s], ms=8, label=names[s])
+                    ax2.plot(xi, ti, "o", color=STAGE_COLORS[s], ms=8, label=names[s])
         pool = next(r["pool_size"] for r in history if "pool_size" in r)
         ax2.set_ylim(-0.02, 1.02)
         ax2.set_title(f"Top-1 retrieval among {pool} held-out pairs")
@@ -44,19 +50,26 @@ def plot_history(history: list, title: str = "", fig=None):
         ax2.text(0.5, 0.5, "no held-out pairs given", ha="center", va="center")
         ax2.set_title("Top-1 retrieval")
     ax1.set_title("Cosine")
+    xlabel = "Refine-1 iteration (0 = initial map"
+    xlabel += ", last point = Refine-2)" if any(r["stage"] == "refine2" for r in history) else ")"
     for ax in (ax1, ax2):
-        ax.set_xlabel("Refine-1 iteration (0 = initial map, last = Refine-2)")
+        if stopped_at is not None:
+            ax.axvline(stopped_at, ls=":", lw=1.5, color="black", label=(
+                f"Refine-1 stopped by its test at t = {stopped_at}"
+                + (f" (cap T = {cap})" if cap is not None else "")))
+        ax.set_xlabel(xlabel)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(alpha=0.3)
         if ax.get_lines():
-            ax.legend(fontsize=8, loc="lower right")
+            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                      frameon=False)
     ax1.set_ylabel("cosine")
     ax2.set_ylabel("top-1 accuracy")
     if title:
         fig.suptitle(title)
     # Fixed margins rather than tight_layout, which draws the whole figure once more to
-    # measure its text: 40 ms of the explorer's redraw.
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.84 if title else 0.9,
+    # measure its text: 40 ms of the explorer's redraw. The bottom margin holds the legends.
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.86 if title else 0.91,
                         wspace=0.22)
     return fig
 

@@ -11,6 +11,10 @@ from .estimator import MiniVec2Vec
 from .metrics import evaluate
 
 STAGES = ("initial", "refine1", "refine2")
+#: What the stage table's seconds column means, written under the table in stages.md.
+SECONDS_NOTE = ("Seconds are cumulative: the time from the start of the fit to the end of "
+                "each stage, so a stage's own time is the difference from the row above. "
+                "Reference rows are not part of the fit and have none.")
 
 
 def stage_rows(history: list) -> list:
@@ -22,7 +26,7 @@ def stage_rows(history: list) -> list:
 def stage_table(rows: list) -> str:
     """A Markdown table of stage rows: stage, mean cosine, top-1, mean rank, pool, seconds
     since the start of the fit (blank for reference rows, which are not part of the fit)."""
-    lines = ["| stage | mean cosine | top-1 | mean rank | pool | seconds |",
+    lines = ["| stage | mean cosine | top-1 | mean rank | pool | seconds since fit start |",
              "|---|---|---|---|---|---|"]
     for r in rows:
         secs = f"{r['seconds']:.1f}" if "seconds" in r else ""
@@ -70,8 +74,10 @@ def run(out="report", level: int = 2, subset: bool = False, random_state: int = 
                "stages": stages, "references": refs, "history": est.history_}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     table = stage_table(stages + refs)
-    (out / "stages.md").write_text(f"# {pair.name}\n\n{pair.description}\n\n{table}\n")
-    fig = plot_history(est.history_, title=pair.name)
+    (out / "stages.md").write_text(
+        f"# {pair.name}\n\n{pair.description}\n\n{table}\n\n{SECONDS_NOTE}\n")
+    stopped = est.n_iter_ if est.n_iter_ < est.n_iter else None
+    fig = plot_history(est.history_, title=pair.name, stopped_at=stopped, cap=est.n_iter)
     fig.savefig(out / "curves.png", dpi=120, bbox_inches="tight")
     if verbose:
         print(f"{pair.name}: fit in {seconds:.1f} s\n{table}\nreport written to {out}/")
