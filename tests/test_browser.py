@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
