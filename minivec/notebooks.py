@@ -24,6 +24,7 @@ import math
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -250,10 +251,19 @@ def execute_notebook(nb, cwd: Path, timeout: int = CELL_TIMEOUT, env: dict | Non
         extra_arguments=[f"--IPKernelApp.exec_lines={[KERNEL_STARTUP]!r}"])
     t0 = time.perf_counter()
     error = None
-    try:
-        client.execute(env=env if env is not None else kernel_env())
-    except Exception as e:  # a failed cell, a timeout or a dead kernel: reported, not raised
-        error = e
+    # The kernel's own stderr (start-up and shutdown notices) is shown only if the run failed.
+    with tempfile.TemporaryFile("w+") as log:
+        try:
+            client.execute(env=env if env is not None else kernel_env(), stderr=log)
+        except Exception as e:  # a failed cell, a timeout or a dead kernel: reported, not raised
+            error = e
+            log.seek(0)
+            text = log.read()[-3000:].strip()
+            if text:
+                try:
+                    error.kernel_stderr = text
+                except AttributeError:  # an exception type that takes no attributes
+                    pass
     seconds = time.perf_counter() - t0
     inline_widget_outputs(nb)
     strip_volatile(nb)
@@ -285,7 +295,10 @@ def _error_text(nb, error) -> str:
                 tb = "\n".join(out.get("traceback", []))
                 tb = re.sub(r"\x1b\[[0-9;]*m", "", tb)  # ANSI colours
                 return f"cell {i}: {out.get('ename')}: {out.get('evalue')}\n{tb}"
-    return f"{type(error).__name__}: {str(error)[:3000]}"
+    text = f"{type(error).__name__}: {str(error)[:3000]}"
+    if getattr(error, "kernel_stderr", None):
+        text += f"\nkernel's stderr (end):\n{error.kernel_stderr}"
+    return text
 
 
 def execute(paths, timeout: int = CELL_TIMEOUT) -> int:
