@@ -5,11 +5,14 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 
 import bench_explorer  # noqa: E402
 
 
+@pytest.mark.slow  # 15-30 s: kept out of the fast tier
 def test_bench_explorer_moves_every_refine_slider(capsys):
     shown = bench_explorer.widgets.display
     bench_explorer.main(["--repeats", "1"])

@@ -26,6 +26,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -9,6 +9,7 @@ from minivec import METHODS
 from minivec.__main__ import main
 
 
+@pytest.mark.slow  # 15-30 s: kept out of the fast tier
 def test_run_writes_the_report(tmp_path):
     main(["run", "--out", str(tmp_path), "--level", "1", "--subset", "--eval-every", "50"])
     metrics = json.loads((tmp_path / "metrics.json").read_text())

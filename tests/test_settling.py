@@ -50,6 +50,7 @@ def test_settling_test_stops_on_jitter_not_on_travel(rng):
     assert feed(SettlingTest(X, 0.0, 5), jitter) is None  # tol 0 never stops
 
 
+@pytest.mark.slow  # 15-30 s: kept out of the fast tier
 def test_refine_matching_stops_near_the_all_T_map(synthetic):
     """On the synthetic problem the stopped map retrieves as well as all 200 iterations."""
     from minivec import evaluate

@@ -110,6 +110,7 @@ def test_transport_refine_recovers_the_rotation_from_a_turned_start():
     assert error["transport"] <= error["knn"]
 
 
+@pytest.mark.slow  # 15-30 s: kept out of the fast tier
 def test_estimator_with_transport_matching(synthetic):
     params = {**FAST, "matching": "transport", "alpha": 1.0, "n_iter": 10}
     a = MiniVec2Vec(random_state=0, **params).fit(synthetic.X_A, synthetic.X_B)
@@ -118,6 +119,7 @@ def test_estimator_with_transport_matching(synthetic):
     assert a.evaluate(synthetic.E_A, synthetic.E_B).top1 > 0.95
 
 
+@pytest.mark.slow  # 15-30 s: kept out of the fast tier
 def test_gw_transport_preset_fits_a_synthetic_pair(synthetic):
     """METHODS["gw-transport"] end to end (GW start, transport Refine-1, no Refine-2), with a
     smaller GW search than the preset's for speed."""
