@@ -19,7 +19,6 @@ clone (``pip install -e``), not from a wheel.
 from __future__ import annotations
 
 import argparse
-import copy
 import math
 import os
 import re
@@ -116,50 +115,23 @@ def strip_volatile(nb) -> None:
             cell.get("metadata", {}).pop(key, None)
 
 
-#: What a stored slider panel says in place of its live view (which needs a running kernel).
-PANEL_NOTE = "[Interactive panel: run the notebook to move its sliders. As first drawn:]"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def inline_widget_outputs(nb) -> None:
-    """Replace each widget output by what the widget's output areas showed, as plain outputs.
+def static_panel_outputs(nb) -> None:
+    """Store slider panels as their snapshot: drop the live view from widget outputs that
+    carry an ``image/png`` (``minivec.widgets.Panel`` displays its last figures that way).
 
-    A slider panel's figure lives in an ``Output`` widget, which GitHub and a kernel-less
-    JupyterLab cannot show. Where the notebook's widget state (``metadata.widgets``, recorded
-    by the run) has such output areas under a displayed widget, the widget's view is replaced
-    by ``PANEL_NOTE`` followed by their outputs (the first drawing and its stats line).
-    Re-running the cell brings the live panel back.
+    A stored live view needs a running kernel; without one, JupyterLab shows an error in its
+    place and GitHub nothing, while the PNG and the panel's text line read everywhere.
+    Re-running the cell brings the live panel back. Other widget outputs (progress bars)
+    keep their text fallback.
     """
-    state = nb["metadata"].get("widgets", {}).get(
-        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
-
-    def drawn(model_id, seen):
-        if model_id in seen or model_id not in state:
-            return []
-        seen.add(model_id)
-        model = state[model_id].get("state", {})
-        outs = list(model.get("outputs", [])) if state[model_id].get(
-            "model_name") == "OutputModel" else []
-        for child in model.get("children", []):
-            if isinstance(child, str) and child.startswith("IPY_MODEL_"):
-                outs += drawn(child[len("IPY_MODEL_"):], seen)
-        return outs
-
     for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        new = []
         for out in cell.get("outputs", []):
-            view = out.get("data", {}).get(WIDGET_VIEW)
-            inner = drawn(view.get("model_id"), set()) if view else []
-            if not inner:
-                new.append(out)
-                continue
-            out = copy.deepcopy(out)
-            del out["data"][WIDGET_VIEW]
-            out["data"]["text/plain"] = PANEL_NOTE
-            new += [out] + [copy.deepcopy(o) for o in inner]
-        cell["outputs"] = new
+            data = out.get("data", {})
+            if WIDGET_VIEW in data and "image/png" in data:
+                del data[WIDGET_VIEW]
 
 
 def clear_outputs(nb) -> None:
@@ -240,8 +212,8 @@ def execute_notebook(nb, cwd: Path, timeout: int = CELL_TIMEOUT, env: dict | Non
 
     Returns ``(seconds, error)``: the wall time including kernel start-up, and None or the
     exception (a failed cell's outputs, error included, are kept in ``nb``). Figures are
-    PNG at ``FIGURE_DPI``; slider panels are stored as their first drawing
-    (``inline_widget_outputs``); no timestamps or widget state are kept.
+    PNG at ``FIGURE_DPI``; slider panels are stored as their snapshot
+    (``static_panel_outputs``); no timestamps or widget state are kept.
     """
     _require_dev()
     clear_outputs(nb)
@@ -265,7 +237,7 @@ def execute_notebook(nb, cwd: Path, timeout: int = CELL_TIMEOUT, env: dict | Non
                 except AttributeError:  # an exception type that takes no attributes
                     pass
     seconds = time.perf_counter() - t0
-    inline_widget_outputs(nb)
+    static_panel_outputs(nb)
     strip_volatile(nb)
     return seconds, error
 

@@ -164,26 +164,14 @@ def test_try_this_names_each_problem():
     assert "has no prompt cell" in try_this_problems(_nb(_md("## Try this\n\nText.")), "nb")[0]
 
 
-def test_inline_widget_outputs_stores_a_panels_first_drawing():
-    png = {"output_type": "display_data", "metadata": {},
-           "data": {"image/png": "iVBOR", "text/plain": "<Figure>"}}
-    stats = {"output_type": "stream", "name": "stdout", "text": "top1 = 0.9\n"}
-    view = {"output_type": "execute_result", "execution_count": 2, "metadata": {},
-            "data": {"text/plain": "Panel(children=...)", tool.WIDGET_VIEW: {"model_id": "p"}}}
-    other = {"output_type": "display_data", "metadata": {},
-             "data": {"text/plain": "IntSlider()", tool.WIDGET_VIEW: {"model_id": "s"}}}
+def test_static_panel_outputs_keep_a_panels_snapshot_and_drop_its_live_view():
+    panel = {"output_type": "execute_result", "execution_count": 2, "metadata": {},
+             "data": {"text/plain": "Interactive panel", "image/png": "iVBOR",
+                      tool.WIDGET_VIEW: {"model_id": "p"}}}
+    bar = {"output_type": "display_data", "metadata": {},
+           "data": {"text/plain": "Refine-1: 100%", tool.WIDGET_VIEW: {"model_id": "b"}}}
     cell = _code("panel")
-    cell["outputs"] = [view, other]
-    nb = _nb(_md(INTRO), cell)
-    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {
-        "p": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_h", "IPY_MODEL_o"]}},
-        "h": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_p"]}},
-        "s": {"model_name": "IntSliderModel", "state": {"value": 3}},
-        "o": {"model_name": "OutputModel", "state": {"outputs": [png, stats]}}}}}
-    tool.inline_widget_outputs(nb)
-    first, *rest = cell["outputs"]
-    assert first["data"] == {"text/plain": tool.PANEL_NOTE} and first["execution_count"] == 2
-    assert rest == [png, stats, other]
-    assert view["data"][tool.WIDGET_VIEW] == {"model_id": "p"}  # the input is not changed
-    tool.strip_volatile(nb)
-    assert "widgets" not in nb["metadata"]
+    cell["outputs"] = [panel, bar]
+    tool.static_panel_outputs(_nb(_md(INTRO), cell))
+    assert panel["data"] == {"text/plain": "Interactive panel", "image/png": "iVBOR"}
+    assert tool.WIDGET_VIEW in bar["data"]  # no snapshot: the live view and its text stay
