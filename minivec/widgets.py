@@ -117,6 +117,7 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
     (the anchor stage's map), anchor_seconds (near 0 when the cache served it) and seconds (the
     whole fit). Returns the Panel; ``panel.estimator`` is the fitted ``MiniVec2Vec``.
     """
+    import tempfile
     import time
 
     from ._blas import parallel_blocks
@@ -132,8 +133,10 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
         value = initial.get(key, value)
         make = float_slider if isinstance(step, float) else int_slider
         controls[key] = make(text, value, min(lo, value), max(hi, value), step)
-    # n_jobs=-1: anchor runs in worker processes, one BLAS thread each (same result as serial)
-    est = MiniVec2Vec(random_state=random_state, tol=None, n_jobs=-1, verbose=False)
+    # n_jobs=-1: anchor runs in worker processes, one BLAS thread each (same result as serial);
+    # memory: a temporary folder caching the start, so that a Refine slider skips it
+    est = MiniVec2Vec(random_state=random_state, tol=None, n_jobs=-1, verbose=False,
+                      memory=tempfile.mkdtemp(prefix="minivec-explorer-"))
 
     def draw(**values):
         est.set_params(eval_every=max(1, -(-values["n_iter"] // 4)), **values)

@@ -10,6 +10,7 @@ import minivec.estimator as est_mod
 from minivec.refine import DEFAULT_TOL
 from minivec import MiniVec2Vec, evaluate
 from minivec.data import make_synthetic_pair
+from minivec.preprocess import unit_rows
 
 from conftest import FAST
 
@@ -57,33 +58,66 @@ def test_same_seed_same_map_to_the_bit(fitted, synthetic):
     assert not np.array_equal(other.W_, fitted.W_)
 
 
-def test_refine_only_refit_reuses_the_anchor_stage(monkeypatch, synthetic):
+def test_refine_only_refit_reuses_the_cached_start(monkeypatch, synthetic, tmp_path):
     calls = []
     real = est_mod.anchor_ensemble
     monkeypatch.setattr(est_mod, "anchor_ensemble", lambda *a, **k: calls.append(1) or real(*a, **k))
     p = synthetic
-    m = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 3, "refine_clusters": 0})
+    m = MiniVec2Vec(random_state=0, memory=tmp_path, **{**FAST, "n_iter": 3, "refine_clusters": 0})
     m.fit(p.X_A, p.X_B)
     W_before = m.W_initial_
     m.set_params(n_iter=5, alpha=0.3, refine_clusters=30).fit(p.X_A, p.X_B)
     assert len(calls) == 1
-    assert m.W_initial_ is W_before
+    np.testing.assert_array_equal(m.W_initial_, W_before)
+    # another estimator with the same memory, data, seed and start settings shares the start
+    other = MiniVec2Vec(random_state=0, memory=str(tmp_path), **{**FAST, "n_iter": 0})
+    other.fit(p.X_A, p.X_B)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(other.W_initial_, W_before)
     m.set_params(n_clusters=10).fit(p.X_A, p.X_B)  # an anchor setting recomputes
     assert len(calls) == 2
     m.set_params(n_clusters=10).fit(p.X_A[:-1], p.X_B)  # so does other data
     assert len(calls) == 3
+    m.set_params(random_state=1).fit(p.X_A[:-1], p.X_B)  # and another seed
+    assert len(calls) == 4
 
 
-def test_transform_and_inverse_transform(fitted, synthetic):
+def test_without_memory_nothing_is_cached(monkeypatch, synthetic):
+    """memory=None: every fit computes its start, and the fitted model carries no cache."""
+    import pickle
+
+    calls = []
+    real = est_mod.anchor_ensemble
+    monkeypatch.setattr(est_mod, "anchor_ensemble", lambda *a, **k: calls.append(1) or real(*a, **k))
+    p = synthetic
+    m = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 2, "refine_clusters": 0})
+    m.fit(p.X_A, p.X_B).fit(p.X_A, p.X_B)
+    assert len(calls) == 2
+    assert not [key for key in vars(m) if key.startswith("_")]
+    # the pickle holds the map, the means, the anchor runs and history, not the pools
+    assert len(pickle.dumps(m)) < p.X_A.nbytes
+
+
+def test_transform_and_its_inverse(fitted, synthetic):
     p = synthetic
     mapped = fitted.transform(p.E_A)
     assert mapped.shape == p.E_A.shape
     np.testing.assert_allclose(np.linalg.norm(mapped, axis=1), 1, rtol=1e-4)
-    back = fitted.inverse_transform(p.E_B)
-    # Mapping B back with W_.T retrieves the right A rows as well as the forward map does.
+    # inverse_transform undoes transform up to each row's length about A's training mean
+    back = fitted.inverse_transform(mapped)
+    centred = p.E_A - fitted.mean_A_
+    np.testing.assert_allclose(back - fitted.mean_A_,
+                               centred / np.linalg.norm(centred, axis=1, keepdims=True),
+                               atol=1e-5)
+    np.testing.assert_allclose(fitted.transform(back), mapped, atol=1e-5)
+    # transform_b_to_a maps raw B rows into A with W_.T: the reverse direction retrieves the
+    # right A rows as well as the forward map does
+    to_A = fitted.transform_b_to_a(p.E_B)
     d = p.prepare()
     assert evaluate(fitted.W_.T, d.E_B, d.E_A).top1 >= 0.99
-    assert np.mean(np.sum(back * d.E_A, axis=1)) > 0.9
+    np.testing.assert_allclose(to_A, unit_rows(d.E_B @ fitted.W_.T),
+                               atol=1e-6)
+    assert np.mean(np.sum(to_A * d.E_A, axis=1)) > 0.9
 
 
 def test_section_6_3_variant_gives_its_own_usable_start(synthetic):
@@ -117,7 +151,13 @@ def test_unequal_dimensions_map_shape():
         p.X_A, p.X_B @ P)
     assert m.W_.shape == (16, 8)
     assert m.transform(p.E_A).shape == (256, 8)
-    assert m.inverse_transform(p.E_B @ P).shape == (256, 16)
+    assert m.transform_b_to_a(p.E_B @ P).shape == (256, 16)
+    # A has more dimensions than B: the inverse gives back the part of each row that the
+    # map keeps (the least-squares preimage), which transform maps as it mapped the row
+    mapped = m.transform(p.E_A)
+    back = m.inverse_transform(mapped)
+    assert back.shape == (256, 16)
+    np.testing.assert_allclose(m.transform(back), mapped, atol=1e-5)
 
 
 def test_refine1_stops_early_by_its_unsupervised_test(synthetic):
