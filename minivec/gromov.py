@@ -48,6 +48,7 @@ def sinkhorn(S: np.ndarray, a: np.ndarray, b: np.ndarray, n_iter: int = SINKHORN
     Returns (T, g): T (r, c_A, c_B) couplings (exact column sums, row sums converging to a),
     and the final column potentials.
     """
+    check_int(n_iter, "n_iter", 1, why=" (Sinkhorn iterations: at least one scales the rows)")
     log_a, log_b = np.log(a), np.log(b)
     g = np.zeros((S.shape[0], S.shape[2])) if g is None else g
     for _ in range(n_iter):
@@ -137,7 +138,7 @@ def gw_round(X_A: np.ndarray, X_B: np.ndarray, n_clusters: int, n_restarts: int,
     (``gw_couplings``), best agreement first; probe_scores left empty."""
     s_km, s_gw = (int(x) for x in np.random.SeedSequence(seed).generate_state(2))
     C_A = unit_rows(kmeans_centroids(X_A, n_clusters, s_km))
-    C_B = unit_rows(kmeans_centroids(X_B, n_clusters, s_km + 1))
+    C_B = unit_rows(kmeans_centroids(X_B, n_clusters, (s_km + 1) % 2**32))  # a valid seed
     K_A, K_B = centred_kernel(C_A), centred_kernel(C_B)
     T = gw_couplings(K_A, K_B, cluster_weights(X_A, C_A), cluster_weights(X_B, C_B),
                      n_restarts, np.random.default_rng(s_gw))

@@ -26,9 +26,11 @@ pools takes 1.8 GB.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 
 from .neighbors import topk
 from .preprocess import unit_rows
@@ -102,16 +104,26 @@ def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_
     peak = np.maximum.reduceat(x, P.indptr[:-1])   # m_i, each row's largest S / tau
     u, v = np.exp(peak), np.ones(n_B)              # f = 0, as the log-domain updates start
     P.data = np.exp(x - peak[rows])
+    converged = False
     for _ in range(SINKHORN_MAX_ITER):
         v = (1.0 / n_B) / (P.T @ u)
         Kv = P @ v
-        if np.max(np.abs(n_A * u * Kv - 1.0)) < SINKHORN_RTOL:
+        converged = np.max(np.abs(n_A * u * Kv - 1.0)) < SINKHORN_RTOL
+        if converged:
             break
         u = (1.0 / n_A) / Kv
         if max(u.max(), v.max(), 1.0 / u.min(), 1.0 / v.min()) > ABSORB:
             P.data *= u[rows] * v[P.indices]
             u, v = np.ones(n_A), np.ones(n_B)
     P.data *= u[rows] * v[P.indices]
+    if not converged:
+        off = max(np.abs(n_A * np.asarray(P.sum(axis=1)).ravel() - 1).max(),
+                  np.abs(n_B * np.asarray(P.sum(axis=0)).ravel() - 1).max())
+        warnings.warn(ConvergenceWarning(
+            f"Sinkhorn stopped after {SINKHORN_MAX_ITER} scalings with the plan's row or column "
+            f"sums off their targets by up to {off:.1%} (tolerance {SINKHORN_RTOL:.1%}), so the "
+            f"plan is only roughly balanced. Raise tau (now {tau:g}) for a softer plan, which "
+            f"converges faster, or give each row more candidates (k)"), stacklevel=2)
     return P
 
 

@@ -39,6 +39,10 @@ class AlignmentPair:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.E_A is None or self.E_B is None:
+            raise ValueError("an AlignmentPair needs held-out pairs E_A and E_B (row i of each "
+                             "the same text) to measure an alignment; to fit a map without "
+                             "any, call MiniVec2Vec().fit(X_A, X_B)")
         for name in ("X_A", "X_B", "E_A", "E_B"):
             object.__setattr__(self, name, as_embeddings(getattr(self, name), name))
         check_pairs(self.E_A, self.E_B)

@@ -133,7 +133,8 @@ def ladder(level: int, subset: bool = False, path=None) -> AlignmentPair:
 def load_arrays(X_A, X_B, E_A, E_B, name: str = "user arrays") -> AlignmentPair:
     """Your own problem: unpaired pools X_A, X_B and held-out pairs E_A, E_B (row i = one text).
 
-    Each argument is an array or the path of a ``.npy`` file.
+    Each argument is an array or the path of a ``.npy`` file. The held-out pairs are needed
+    (an ``AlignmentPair`` is for measuring); ``MiniVec2Vec().fit(X_A, X_B)`` needs none.
     """
     def read(x):
         return np.load(x) if isinstance(x, (str, os.PathLike)) else x
