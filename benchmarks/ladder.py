@@ -31,6 +31,7 @@ from minivec.data import LADDER, ladder
 from minivec.refine import DEFAULT_TOL
 from minivec.report import reference_rows, stage_rows
 
+
 def final(row: dict) -> dict:
     """The scores of the fit's final map (after Refine-2, or Refine-1 where it was skipped)."""
     return row["stages"].get("refine2", row["stages"]["refine1"])
@@ -78,7 +79,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     print("cells: mean cosine / top-1 / mean rank over the held-out pairs; reverse: top-1 / "
           "mean rank of B to A with W^T\n")
-    print("| level | method | seed | initial | Refine-1 (iterations) | Refine-2 | reverse | start + refine s |")
+    print("| level | method | seed | initial | Refine-1 (iterations) | Refine-2 | reverse | "
+          "start + refine s |")
     print("|---|---|---|---|---|---|---|---|")
     summary = []
     # methods with the same start (paper and symmetric) compute it once per level and seed
@@ -91,8 +93,9 @@ def main(argv=None):
         for seed in args.seeds:
             for row in fit_methods(pair, data, seed, args.tol, args.methods, memory.name):
                 st, back = row["stages"], row["reverse"]
+                refine2 = fmt(st["refine2"]) if "refine2" in st else "skipped"
                 print(f"| {level} | {row['method']} | {seed} | {fmt(st['initial'])} | "
-                      f"{fmt(st['refine1'])} ({row['iters']}) | {fmt(st['refine2']) if 'refine2' in st else 'skipped'} | "
+                      f"{fmt(st['refine1'])} ({row['iters']}) | {refine2} | "
                       f"{back.top1:.3f} / {back.mean_rank:.1f} | {row['start_seconds']:.0f} + "
                       f"{row['seconds'] - row['start_seconds']:.0f} |",
                       flush=True)

@@ -13,8 +13,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from ._blas import parallel_blocks
-from ._checks import (as_embeddings, check_alpha, check_bool, check_clusters, check_int,
-                      check_neighbors, check_tol)
+from ._checks import (
+    as_embeddings,
+    check_alpha,
+    check_bool,
+    check_clusters,
+    check_int,
+    check_neighbors,
+    check_tol,
+)
 from .anchors import anchor_ensemble, centroid_procrustes, relative_representation
 from .clustering import kmeans_centroids
 from .gromov import gw_start
@@ -22,16 +29,15 @@ from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
 from .pseudo_pairs import pseudo_pairs
-from .refine import (DEFAULT_TOL, check_matching, neighbor_pool, refine_clustering,
-                     refine_matching)
+from .refine import DEFAULT_TOL, check_matching, neighbor_pool, refine_clustering, refine_matching
 from .transport import DEFAULT_TAU, check_tau
 
-#: Named settings on top of the defaults (``MiniVec2Vec(**METHODS[name])``). "paper": the
-#: published method. "symmetric": the paper's, with symmetric Refine-1. "gw-transport" (beyond the paper, for different encoder families): the
-#: Gromov-Wasserstein start, then Refine-1 by entropic transport at alpha = 1 for T = 60
-#: iterations (the length tried on the development pair MiniLM-L3 -> e5-small; all 60 run,
-#: since the straightness test was calibrated on the sampled Refine-1) and no Refine-2 (a
-#: round of it lowered held-out top-1 between families, from about 0.93 to 0.88).
+#: Named settings on top of the defaults (``MiniVec2Vec(**METHODS[name])``). "paper": the published
+#: method. "symmetric": the paper's, with symmetric Refine-1. "gw-transport" (beyond the paper, for
+#: different encoder families): the Gromov-Wasserstein start, then Refine-1 by entropic transport
+#: at alpha = 1 for T = 60 iterations (the length tried on the development pair MiniLM-L3 ->
+#: e5-small; all 60 run, since the straightness test was calibrated on the sampled Refine-1) and no
+#: Refine-2 (a round of it lowered held-out top-1 between families, from about 0.93 to 0.88).
 METHODS = {"paper": {}, "symmetric": {"symmetric": True},
            "gw-transport": {"init": "gw", "matching": "transport", "alpha": 1.0,
                             "n_iter": 60, "tol": None, "refine_clusters": 0}}

@@ -8,8 +8,8 @@ float32 BLAS product followed by an exact top-k selection (``top_columns``) that
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 import numpy as np
 from scipy import sparse

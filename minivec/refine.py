@@ -11,7 +11,7 @@ B, fit Procrustes on the two centroid sets, smooth.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from tqdm.auto import tqdm

@@ -80,10 +80,10 @@ def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_
     """The entropic transport plan on the support of S with uniform marginals.
 
     S: (n_A, n_B) CSR similarities (``candidate_similarities``; every row and column holds at
-    least one entry, else ValueError); tau: temperature. Returns P: (n_A, n_B) CSR with P_ij = exp(S_ij / tau + f_i +
-    g_j) on S's support, the potentials f, g found by Sinkhorn's alternating updates until
-    each row sums to 1 / n_A within SINKHORN_RTOL; columns sum to 1 / n_B exactly after the
-    last update.
+    least one entry, else ValueError); tau: temperature. Returns P: (n_A, n_B) CSR with
+    P_ij = exp(S_ij / tau + f_i + g_j) on S's support, the potentials f, g found by
+    Sinkhorn's alternating updates until each row sums to 1 / n_A within SINKHORN_RTOL;
+    columns sum to 1 / n_B exactly after the last update.
 
     The updates scale the kernel K = exp(S / tau - m_i), m_i the largest S_ij / tau of row i
     (so 0 < K <= 1), by u: (n_A,) and v: (n_B,), one sparse product per half-step, starting

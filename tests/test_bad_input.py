@@ -3,8 +3,18 @@
 import numpy as np
 import pytest
 
-from minivec import (MiniVec2Vec, anchor_run, evaluate, identity_map, kmeans_centroids,
-                     procrustes, pseudo_pairs, refine_clustering, refine_matching, smooth)
+from minivec import (
+    MiniVec2Vec,
+    anchor_run,
+    evaluate,
+    identity_map,
+    kmeans_centroids,
+    procrustes,
+    pseudo_pairs,
+    refine_clustering,
+    refine_matching,
+    smooth,
+)
 from minivec.data import load_arrays
 
 GOOD = np.random.default_rng(0).normal(size=(600, 4)).astype(np.float32)

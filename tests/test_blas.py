@@ -4,8 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import threadpool_limits
 
-from minivec._blas import (blas_threads, block_workers, kernel_hint, one_blas_thread,
-                           parallel_blocks)
+from minivec._blas import blas_threads, block_workers, kernel_hint, one_blas_thread, parallel_blocks
 from minivec.neighbors import block_starts
 
 

@@ -4,9 +4,11 @@ import json
 
 import pytest
 
+import minivec.data
 import minivec.report
-from minivec import METHODS
+from minivec import METHODS, MiniVec2Vec
 from minivec.__main__ import main
+from minivec.data import make_synthetic_pair
 
 
 def test_run_writes_the_report(tmp_path):
@@ -17,12 +19,36 @@ def test_run_writes_the_report(tmp_path):
     assert (tmp_path / "curves.png").stat().st_size > 0
 
 
+class Built(Exception):
+    """Raised by ``Recording.fit`` to stop ``report.run`` once it has built its estimator."""
+
+
+class Recording(MiniVec2Vec):
+    """A MiniVec2Vec whose fit only records the hyperparameters it was given."""
+
+    built = []
+
+    def fit(self, X_A, X_B, eval_pairs=None):
+        Recording.built.append(self.get_params())
+        raise Built
+
+
 @pytest.mark.parametrize("method", list(METHODS))
-def test_method_passes_its_settings(monkeypatch, method):
-    seen = {}
-    monkeypatch.setattr(minivec.report, "run", lambda *args, **kwargs: seen.update(kwargs))
-    main(["run", "--method", method])
-    assert {key: seen[key] for key in METHODS[method]} == METHODS[method]
+def test_method_builds_its_estimator(monkeypatch, method):
+    """``run --method M`` fits MiniVec2Vec with the defaults, overridden by METHODS[M] and by
+    the command's own options only (seed, eval_every, n_jobs): "paper" is the defaults."""
+    monkeypatch.setattr(minivec.report, "MiniVec2Vec", Recording)
+    monkeypatch.setattr(minivec.data, "ladder", lambda level, subset: make_synthetic_pair(
+        n_train=100, n_eval=10, d=4, random_state=0))
+    Recording.built.clear()
+    with pytest.raises(Built):
+        main(["run", "--method", method, "--seed", "3", "--eval-every", "7", "--n-jobs", "2"])
+    [params] = Recording.built
+    command = {"random_state": 3, "eval_every": 7, "n_jobs": 2, "verbose": True}
+    defaults = MiniVec2Vec().get_params()
+    assert params == {**defaults, **METHODS[method], **command}
+    changed = {k for k in params if params[k] != defaults[k]}
+    assert changed == set(command) - {"verbose"} | set(METHODS[method])
 
 
 def test_anchor_runs_use_every_core_unless_told(monkeypatch):

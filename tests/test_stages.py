@@ -4,9 +4,22 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, kmeans_centroids,
-                     knn_mean, match_centroids, nn_cosine, procrustes, qap_objective,
-                     random_orthogonal, relative_representation, smooth, topk)
+from minivec import (
+    anchor_run,
+    centroid_similarity,
+    evaluate,
+    identity_map,
+    kmeans_centroids,
+    knn_mean,
+    match_centroids,
+    nn_cosine,
+    procrustes,
+    qap_objective,
+    random_orthogonal,
+    relative_representation,
+    smooth,
+    topk,
+)
 from minivec.clustering import kmeans_plusplus
 from minivec.data import make_synthetic_pair
 from minivec.preprocess import center_normalize, training_mean, unit_rows

@@ -50,7 +50,7 @@ def load_manifest(path=None) -> dict:
     return json.loads(mpath.read_text())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _verified(path: Path, sha256: str) -> Path:
     if not path.exists():
         raise DataError(f"{path} is missing; rebuild it with `{BUILD_COMMAND}`")
