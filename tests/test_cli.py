@@ -1,9 +1,15 @@
 """``python -m minivec run``: the README's headless end-to-end command."""
 
 import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+import minivec
 import minivec.data
 import minivec.report
 from minivec import METHODS, MiniVec2Vec
@@ -17,6 +23,36 @@ def test_run_writes_the_report(tmp_path):
     assert metrics["params"]["init"] == "anchors" and metrics["n_eval"] > 0
     assert (tmp_path / "stages.md").read_text().startswith("# level 1")
     assert (tmp_path / "curves.png").stat().st_size > 0
+    env = metrics["environment"]
+    assert env["python"] == platform.python_version() and env["platform"]
+    assert set(env["packages"]) == {"numpy", "scipy", "scikit-learn", "minivec"}
+    assert env["packages"]["minivec"] == minivec.__version__
+    assert env["packages"]["numpy"] == np.__version__
+    assert all(set(lib) == {"internal_api", "version", "architecture", "num_threads"}
+               for lib in env["blas"])
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"minivec {minivec.__version__}"
+
+
+def test_console_script_runs_main():
+    """pyproject's console script ``minivec`` is this main, named after itself."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"] == {"minivec": "minivec.__main__:main"}
+    assert project["project"]["requires-python"] == ">=3.10"
+    script = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv[0] = 'minivec'; "
+         "from minivec.__main__ import main; main(['--help'])"],
+        capture_output=True, text=True, check=True)
+    assert script.stdout.startswith("usage: minivec ")
+    module = subprocess.run([sys.executable, "-m", "minivec", "--help"], capture_output=True,
+                            text=True, check=True)
+    assert module.stdout.startswith("usage: python -m minivec ")
 
 
 class Built(Exception):
