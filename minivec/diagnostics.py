@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_int
+from ._parallel import cross_product
 from .anchors import AnchorRun, relative_representation
 from .neighbors import topk
 from .preprocess import unit_rows
-from .procrustes import cross_product, procrustes
+from .procrustes import procrustes
 from .qap import centroid_similarity, qap_objective
 
 

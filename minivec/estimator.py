@@ -12,7 +12,6 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, check_memory
 
-from ._blas import parallel_blocks
 from ._checks import (
     as_embeddings,
     check_alpha,
@@ -22,6 +21,7 @@ from ._checks import (
     check_neighbors,
     check_tol,
 )
+from ._parallel import parallel_blocks
 from .anchors import anchor_ensemble, centroid_procrustes, relative_representation
 from .clustering import kmeans_centroids
 from .gromov import gw_start

@@ -23,8 +23,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import check_clusters, check_int
+from ._parallel import run_blocks, worker_starts
 from .clustering import kmeans_centroids, subsample
-from .neighbors import run_blocks, worker_starts
 from .preprocess import unit_rows
 from .procrustes import procrustes
 from .refine import matching_objective, refine_matching
@@ -77,7 +77,7 @@ def gw_couplings(K_A: np.ndarray, K_B: np.ndarray, a: np.ndarray, b: np.ndarray,
     K_A: (c_A, c_A), K_B: (c_B, c_B) centred similarity kernels; a, b: cluster weights.
     Each step replaces T by the Sinkhorn coupling of the gradient K_A T K_B, standardised
     per restart so that one eps schedule suits every kernel. The restarts are independent:
-    they run in batches, one per BLAS thread (``neighbors.run_blocks``), with the same
+    they run in batches, one per BLAS thread (``_parallel.run_blocks``), with the same
     result on any number of threads. Returns (n_restarts, c_A, c_B).
     """
     T, _ = sinkhorn(3.0 * rng.standard_normal((n_restarts, len(a), len(b))), a, b, 50)

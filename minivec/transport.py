@@ -32,9 +32,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
+from ._parallel import cross_product
 from .neighbors import topk
 from .preprocess import unit_rows
-from .procrustes import cross_product, polar, smooth
+from .procrustes import polar, smooth
 
 #: Default temperature of the plan: cosines that differ by tau differ in weight by a factor e.
 #: Chosen on a development pair that is not on the ladder (MiniLM-L3 -> e5-small, another
