@@ -91,7 +91,8 @@ def run_minivec(data, p, rows):
         with Stage(rows, f"Refine-1, {label}") as st:
             W1 = minivec.refine_matching(W0, data.X_A, data.X_B, p["n_iter"], p["refine_sample"],
                                          p["refine_neighbors"], p["alpha"], 1, tol=tol,
-                                         callback=lambda t, W: iters.append(t), verbose=False)
+                                         callback=lambda t, W: iters.append(t),  # noqa: B023
+                                         verbose=False)
         st.rows[-1]["gflop"] = 2 * len(iters) * p["refine_sample"] * n_B * d / 1e9
         st.rows[-1]["stage"] += f" ({len(iters)} of {p['n_iter']} iterations)"
         with Stage(rows, f"Refine-2 ({label})"):

@@ -3,8 +3,13 @@
 Every stage of the method is a plain function; ``MiniVec2Vec`` chains them.
 """
 
-from .anchors import (AnchorRun, anchor_ensemble, anchor_run, centroid_procrustes,
-                      relative_representation)
+from .anchors import (
+    AnchorRun,
+    anchor_ensemble,
+    anchor_run,
+    centroid_procrustes,
+    relative_representation,
+)
 from .baselines import identity_map, random_orthogonal, supervised_procrustes
 from .clustering import kmeans_centroids
 from .estimator import METHODS, MiniVec2Vec
@@ -15,8 +20,7 @@ from .preprocess import Prepared, center_normalize, prepare, training_mean
 from .procrustes import polar, procrustes, smooth
 from .pseudo_pairs import pseudo_pairs
 from .qap import QAPResult, centroid_similarity, match_centroids, qap_objective
-from .refine import (matching_objective, refine_clustering, refine_matching,
-                     refine_matching_step)
+from .refine import matching_objective, refine_clustering, refine_matching, refine_matching_step
 from .transport import candidate_similarities, sinkhorn_plan, transport_step
 
 __version__ = "0.1.0"

@@ -1,14 +1,20 @@
-"""``python -m minivec run --out report/``: the headless end-to-end run."""
+"""``python -m minivec run --out report/`` (or ``minivec run --out report/``, the console
+script installed with the kit): the headless end-to-end run."""
 
 import argparse
 import sys
+from pathlib import Path
 
+from . import __version__
 from .estimator import METHODS
 
 
 def main(argv=None):
+    # "python -m minivec" runs this file as __main__.py; the console script is "minivec"
+    prog = "python -m minivec" if Path(sys.argv[0]).name == "__main__.py" else "minivec"
     parser = argparse.ArgumentParser(
-        prog="python -m minivec", description="Fit mini-vec2vec on shipped data, write a report.")
+        prog=prog, description="Fit mini-vec2vec on shipped data, write a report.")
+    parser.add_argument("--version", action="version", version=f"minivec {__version__}")
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="fit on a ladder level and write metrics.json, "
                                    "stages.md and curves.png")

@@ -1,58 +1,16 @@
-"""The BLAS's threads: how many it would use, a one-thread limit for small products, and
-how many worker threads ``neighbors.run_blocks`` spreads its blocks over."""
+"""The BLAS's kernels: a hint when OpenBLAS runs slower kernels than the CPU has
+(``blas_kernel_hint``). Its threads are handled in ``_parallel``, whose helpers
+(``parallel_blocks``, ``one_blas_thread``, ...) stay importable from here too."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from contextvars import ContextVar
-
-from threadpoolctl import ThreadpoolController
-
-_THREADPOOLS = ThreadpoolController()
-#: Workers fixed by ``parallel_blocks`` in this thread (worker threads start with None).
-_WORKERS: ContextVar = ContextVar("minivec_block_workers", default=None)
-
-
-def blas_threads() -> int:
-    """Threads the BLAS would use now: 1 under ``threadpool_limits(1)`` or
-    OMP_NUM_THREADS=1, else usually the number of cores."""
-    return max([lib.num_threads for lib in _THREADPOOLS.select(user_api="blas").lib_controllers],
-               default=1)
-
-
-def one_blas_thread():
-    """Context manager limiting the BLAS to one thread (a few microseconds to enter).
-
-    For work in worker threads of our own, and for LAPACK calls on small matrices such as
-    the 384 x 384 SVD of Procrustes, whose many small steps lose more to thread hand-offs
-    than threads gain.
-    """
-    return _THREADPOOLS.limit(limits=1, user_api="blas")
-
-
-def block_workers() -> int:
-    """Worker threads ``neighbors.run_blocks`` uses: one per BLAS thread, or the number fixed
-    by an enclosing ``parallel_blocks`` (1 inside a worker, so that blocks never nest)."""
-    workers = _WORKERS.get()
-    return blas_threads() if workers is None else workers
-
-
-@contextmanager
-def parallel_blocks():
-    """Context manager: every BLAS call of this thread on one BLAS thread, while
-    ``run_blocks`` keeps one worker per BLAS thread there was before.
-
-    For loops that alternate small products in this thread with blocked work in workers, such
-    as Refine-1's: after a threaded product, OpenBLAS's idle threads spin for a while, and on
-    2 cores a spinning thread takes a core away from the workers.
-    """
-    token = _WORKERS.set(block_workers())
-    try:
-        with one_blas_thread():
-            yield
-    finally:
-        _WORKERS.reset(token)
-
+from ._parallel import (  # noqa: F401
+    _THREADPOOLS,
+    blas_threads,
+    block_workers,
+    one_blas_thread,
+    parallel_blocks,
+)
 
 #: OpenBLAS kernel families that use AVX-512 (``threadpoolctl`` reports them as
 #: ``architecture``).

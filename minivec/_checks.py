@@ -56,14 +56,22 @@ def check_int(value, name: str, low: int, high: float = np.inf, why: str = "") -
     return int(value)
 
 
-def check_clusters(n_clusters, n_rows: int, name: str = "n_clusters") -> int:
-    """Number of clusters: at least 2 and no more than the rows to cluster."""
-    return check_int(n_clusters, name, 2, n_rows, f" (only {n_rows} rows to cluster)")
+def check_clusters(n_clusters, n_rows: int, name: str = "n_clusters", hint: str = "") -> int:
+    """Number of clusters: at least 2 and no more than the rows to cluster; ``hint`` is
+    added to the message (e.g. how to skip the step)."""
+    return check_int(n_clusters, name, 2, n_rows, f" (only {n_rows} rows to cluster){hint}")
 
 
 def check_neighbors(k, pool: int, name: str = "k") -> int:
     """Neighbour count: at least 1 and strictly smaller than the candidate pool."""
     return check_int(k, name, 1, pool - 1, f" (k must be smaller than the pool of {pool} rows)")
+
+
+def check_bool(value, name: str) -> bool:
+    """A switch: True or False (NumPy's bools too), else ``ValueError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_alpha(alpha) -> float:

@@ -40,7 +40,9 @@ def anchor_run(X_A: np.ndarray, X_B: np.ndarray, n_clusters: int = 20, restarts:
     s_sample, s_km, s_qap = (int(x) for x in ss.generate_state(3))
     rng = np.random.default_rng(s_sample)
     C_A = unit_rows(kmeans_centroids(subsample(X_A, sample_size, rng), n_clusters, s_km))
-    C_B = unit_rows(kmeans_centroids(subsample(X_B, sample_size, rng), n_clusters, s_km + 1))
+    # B's k-means seed: the one after A's, wrapped into the seeds k-means accepts (< 2**32)
+    s_km_B = (s_km + 1) % 2**32
+    C_B = unit_rows(kmeans_centroids(subsample(X_B, sample_size, rng), n_clusters, s_km_B))
     qap = match_centroids(centroid_similarity(C_A), centroid_similarity(C_B), restarts, s_qap)
     return AnchorRun(C_A, C_B[qap.perm], qap)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_int
+from ._parallel import cross_product
 from .anchors import AnchorRun, relative_representation
 from .neighbors import topk
 from .preprocess import unit_rows
-from .procrustes import cross_product, procrustes
+from .procrustes import procrustes
 from .qap import centroid_similarity, qap_objective
 
 
@@ -51,13 +52,19 @@ def qap_margin(run: AnchorRun) -> dict:
     """How identifiable the matching is, from the data alone (no pairs).
 
     Returns best (the QAP objective), runner_up (the best objective among restarts that found
-    another value), and gap: (best - runner_up) / |best|. A flat landscape (gap near 0) means
-    many different matchings fit the similarities equally well.
+    another value), and gap: (best - runner_up) / (|S_A|_F |S_B|_F), the difference as a
+    fraction of the largest objective any matching could reach (the objective is an inner
+    product of S_A with the permuted S_B, so Cauchy-Schwarz bounds it by the product of their
+    Frobenius norms, at least c for c unit centroids): a number in [0, 2], defined whatever
+    the sign of best. A flat landscape (gap near 0) means many different matchings fit the
+    similarities equally well.
     """
     obj = np.sort(np.unique(np.round(run.qap.objectives, 9)))[::-1]
     best = float(obj[0])
     runner = float(obj[1]) if len(obj) > 1 else best
-    return {"best": best, "runner_up": runner, "gap": (best - runner) / abs(best)}
+    bound = (np.linalg.norm(centroid_similarity(run.centroids_A))
+             * np.linalg.norm(centroid_similarity(run.centroids_B)))
+    return {"best": best, "runner_up": runner, "gap": (best - runner) / float(bound)}
 
 
 def true_matching_objective(run: AnchorRun, W_true: np.ndarray) -> float:

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import numbers
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, check_memory
 
-from ._blas import parallel_blocks
-from ._checks import check_alpha, check_clusters, check_int, check_neighbors, check_tol
+from ._checks import (
+    as_embeddings,
+    check_alpha,
+    check_bool,
+    check_clusters,
+    check_int,
+    check_neighbors,
+    check_tol,
+)
+from ._parallel import parallel_blocks
 from .anchors import anchor_ensemble, centroid_procrustes, relative_representation
 from .clustering import kmeans_centroids
 from .gromov import gw_start
@@ -18,16 +29,15 @@ from .metrics import evaluate, nn_cosine
 from .preprocess import center_normalize, prepare, unit_rows
 from .procrustes import procrustes
 from .pseudo_pairs import pseudo_pairs
-from .refine import (DEFAULT_TOL, check_matching, neighbor_pool, refine_clustering,
-                     refine_matching)
+from .refine import DEFAULT_TOL, check_matching, neighbor_pool, refine_clustering, refine_matching
 from .transport import DEFAULT_TAU, check_tau
 
-#: Named settings on top of the defaults (``MiniVec2Vec(**METHODS[name])``). "paper": the
-#: published method. "symmetric": the paper's, with symmetric Refine-1. "gw-transport" (beyond the paper, for different encoder families): the
-#: Gromov-Wasserstein start, then Refine-1 by entropic transport at alpha = 1 for T = 60
-#: iterations (the length tried on the development pair MiniLM-L3 -> e5-small; all 60 run,
-#: since the straightness test was calibrated on the sampled Refine-1) and no Refine-2 (a
-#: round of it lowered held-out top-1 between families, from about 0.93 to 0.88).
+#: Named settings on top of the defaults (``MiniVec2Vec(**METHODS[name])``). "paper": the published
+#: method. "symmetric": the paper's, with symmetric Refine-1. "gw-transport" (beyond the paper, for
+#: different encoder families): the Gromov-Wasserstein start, then Refine-1 by entropic transport
+#: at alpha = 1 for T = 60 iterations (the length tried on the development pair MiniLM-L3 ->
+#: e5-small; all 60 run, since the straightness test was calibrated on the sampled Refine-1) and no
+#: Refine-2 (a round of it lowered held-out top-1 between families, from about 0.93 to 0.88).
 METHODS = {"paper": {}, "symmetric": {"symmetric": True},
            "gw-transport": {"init": "gw", "matching": "transport", "alpha": 1.0,
                             "n_iter": 60, "tol": None, "refine_clusters": 0}}
@@ -89,15 +99,28 @@ class MiniVec2Vec(BaseEstimator):
         scores every this many Refine-1 iterations (and always at the end of each stage).
     n_jobs : processes for the anchor runs (None: 1; -1: all cores); the result does not
         depend on it.
-    random_state : int for exact reproducibility (same int, same ``W_`` to the bit), or None.
-    verbose : progress bars.
+    memory : where to cache the start (None: no caching). A folder (str or path) or an
+        object with the ``joblib.Memory`` interface, as for scikit-learn's
+        ``Pipeline(memory=...)``. The start (the anchor ensemble, or the GW start with
+        init="gw") and the initial map computed from it (per ``use_relative`` and
+        ``n_neighbors``) are cached there, keyed by the preprocessed pools, the seed and the
+        start's hyperparameters; so estimators that share a ``memory`` share their start,
+        and a refit that changes only Refine settings skips it. Used only when
+        random_state is an int (otherwise the start never repeats). Nothing cached is kept
+        on the estimator, so a pickled model stays small.
+    random_state : None (fresh entropy every fit), an int (same int, same ``W_`` to the
+        bit), or a ``np.random.RandomState`` / ``np.random.Generator`` (128 bits drawn
+        from it per fit).
+    verbose : progress bars (True or False).
 
     Attributes
     ----------
     W_ : (d_A, d_B) float32, the learned map (rows of preprocessed A times W_ land in B).
     W_initial_ : (d_A, d_B) the map after the anchor stage.
     n_iter_ : Refine-1 iterations actually run (fewer than n_iter when tol stopped it).
-    mean_A_, mean_B_ : training means used by ``transform`` / ``inverse_transform``.
+    mean_A_, mean_B_ : (d_A,), (d_B,) training means used by ``transform``,
+        ``inverse_transform``, ``transform_b_to_a`` and ``evaluate``.
+    n_features_in_ : d_A.
     anchor_runs_ : list of ``AnchorRun``, each run's centroids and QAP result (empty with
         init="gw").
     gw_start_ : the ``GWStart`` of init="gw" (its rounds' agreements, couplings and probe
@@ -106,6 +129,25 @@ class MiniVec2Vec(BaseEstimator):
         seconds (since fit start); rows at the end of each stage and every ``eval_every``
         Refine-1 iterations also hold nn_cosine (unsupervised) and with ``eval_pairs``
         mean_cosine, top1, mean_rank, pool_size.
+
+    Methods: ``fit(X_A, X_B, eval_pairs=None)``; ``transform`` (raw A rows into B);
+    ``inverse_transform`` (its inverse, back to A's raw space); ``transform_b_to_a`` (raw
+    B rows into A); ``evaluate`` / ``score`` (held-out pairs). Before fit, each raises
+    scikit-learn's ``NotFittedError``; ``fit`` raises ValueError for a hyperparameter out
+    of range, naming what was given and what is allowed.
+
+    scikit-learn conventions. It is a ``BaseEstimator``: hyperparameters are stored
+    unchanged by ``__init__`` and checked in ``fit``, so ``clone``, ``get_params`` /
+    ``set_params``, ``repr``, pickling and ``check_is_fitted`` work, and so do
+    scikit-learn's checks of those (``check_parameters_default_constructible``,
+    ``check_no_attributes_set_in_init``, ``check_get_params_invariance``,
+    ``check_set_params``, ``check_estimator_cloneable``, ``check_estimator_repr``,
+    ``check_do_not_raise_errors_in_init_or_set_params``; run in
+    tests/test_estimator_checks.py). ``check_estimator`` as a whole does not apply: its
+    other checks call ``fit(X, y)`` with one sample matrix and targets (or none), while
+    this fit takes two unpaired pools of different sizes and widths and no targets, and
+    its result is a map, not predictions; so it is no transformer, classifier or
+    regressor in scikit-learn's sense, and cannot sit inside a ``Pipeline``.
     """
 
     def __init__(self, init="anchors", n_runs=30, n_clusters=20, qap_restarts=30,
@@ -113,7 +155,7 @@ class MiniVec2Vec(BaseEstimator):
                  refine_sample=10_000, refine_neighbors=50, refine_clusters=500, alpha=0.5,
                  tol=DEFAULT_TOL, symmetric=False, matching="knn", tau=DEFAULT_TAU,
                  gw_clusters=100, gw_restarts=64, gw_rounds=3, eval_every=1, n_jobs=None,
-                 random_state=None, verbose=True):
+                 memory=None, random_state=None, verbose=True):
         self.init = init
         self.n_runs = n_runs
         self.n_clusters = n_clusters
@@ -135,6 +177,7 @@ class MiniVec2Vec(BaseEstimator):
         self.gw_rounds = gw_rounds
         self.eval_every = eval_every
         self.n_jobs = n_jobs
+        self.memory = memory
         self.random_state = random_state
         self.verbose = verbose
 
@@ -145,15 +188,16 @@ class MiniVec2Vec(BaseEstimator):
         eval_pairs: optional (E_A, E_B) held-out pairs, used only to score ``history_``.
         Returns self.
         """
-        E_A, E_B = eval_pairs if eval_pairs is not None else (None, None)
+        E_A, E_B = _split_pairs(eval_pairs)
         data = prepare(X_A, X_B, E_A, E_B)
         X_A, X_B = data.X_A, data.X_B
-        self._check_params(len(X_A), len(X_B))
-        seeds = np.random.SeedSequence(self.random_state).generate_state(4)
+        self._check_params(X_A.shape, X_B.shape)
+        memory = check_memory(os.fspath(self.memory) if isinstance(self.memory, os.PathLike)
+                              else self.memory)
+        seeds = _seed_sequence(self.random_state).generate_state(4)
         signal_rng = np.random.default_rng(int(seeds[3]))
         signal_A = X_A[signal_rng.choice(len(X_A), min(SIGNAL_ROWS, len(X_A)), replace=False)]
-        self.mean_A_, self.mean_B_ = data.mean_A, data.mean_B
-        self.history_ = []
+        history = []
         t0 = time.perf_counter()
 
         def signals(W):
@@ -163,8 +207,7 @@ class MiniVec2Vec(BaseEstimator):
                 row.update(evaluate(W, data.E_A, data.E_B).as_dict())
             return row
 
-        self.anchor_runs_, self.gw_start_, W = self._start(X_A, X_B, int(seeds[0]))
-        self.W_initial_ = W
+        runs, gw, W_initial = self._start(X_A, X_B, int(seeds[0]), memory)
         # One helper thread works beside the refinements: first Refine-2's k-means on A (it
         # needs no map), then the scores of the recorded maps before the last. Under
         # parallel_blocks it runs on one BLAS thread and scores serially, so its numbers never
@@ -176,20 +219,25 @@ class MiniVec2Vec(BaseEstimator):
         helper = ThreadPoolExecutor(1)
         with parallel_blocks():
             try:
-                W = self._refine(W, X_A, X_B, seeds, helper, signals, t0)
+                W, n_iter = self._refine(W_initial, X_A, X_B, seeds, helper, signals, t0,
+                                         history)
             finally:
                 helper.shutdown(cancel_futures=True)
-        self.W_ = W
+        # The fitted attributes are set together, once the fit has succeeded.
+        self.anchor_runs_, self.gw_start_, self.W_initial_ = runs, gw, W_initial
+        self.W_, self.n_iter_, self.history_ = W, n_iter, history
+        self.mean_A_, self.mean_B_ = data.mean_A, data.mean_B
         self.n_features_in_ = X_A.shape[1]
         return self
 
-    def _refine(self, W, X_A, X_B, seeds, helper, signals, t0):
-        """Steps 4 and 5 from the initial map W, appending to ``history_`` (from its "initial"
+    def _refine(self, W, X_A, X_B, seeds, helper, signals, t0, history):
+        """Steps 4 and 5 from the initial map W, appending to ``history`` (from its "initial"
         row on); ``signals(W)`` and Refine-2's k-means on A run in the thread pool ``helper``,
         except for the fit's final map, which is scored in this thread with every core once
         nothing is left to run beside it (unless Refine-1's test stopped it at an iteration
         already sent to the helper, with no Refine-2 after it); which thread scores a row
-        never depends on timing. Returns the final W once every score is in."""
+        never depends on timing. Returns (the final W once every score is in, Refine-1
+        iterations run)."""
         centroids_A = helper.submit(kmeans_centroids, X_A, self.refine_clusters,
                                     int(seeds[2])) if self.refine_clusters else None
         scores, done = [], []
@@ -197,7 +245,7 @@ class MiniVec2Vec(BaseEstimator):
         def record(stage, W, iteration=0, score=True):
             row = {"stage": stage, "iteration": iteration,
                    "seconds": round(time.perf_counter() - t0, 3)}
-            self.history_.append(row)
+            history.append(row)
             if score:
                 scores.append((row, helper.submit(signals, W)))
 
@@ -214,92 +262,129 @@ class MiniVec2Vec(BaseEstimator):
                                 self.refine_neighbors, self.alpha, int(seeds[1]),
                                 callback=on_iteration, verbose=self.verbose, tol=self.tol,
                                 symmetric=self.symmetric, matching=self.matching, tau=self.tau)
-            if self.refine_clusters and not scored(self.history_[-1]):  # beside Refine-2
-                scores.append((self.history_[-1], helper.submit(signals, W)))
-        self.n_iter_ = len(done)
+            if self.refine_clusters and not scored(history[-1]):  # beside Refine-2
+                scores.append((history[-1], helper.submit(signals, W)))
         if self.refine_clusters:
             W = refine_clustering(W, X_A, X_B, self.refine_clusters, self.alpha, int(seeds[2]),
                                   centroids_A.result())
             record("refine2", W, score=False)
-        if not scored(self.history_[-1]):
-            self.history_[-1].update(signals(W))
+        if not scored(history[-1]):
+            history[-1].update(signals(W))
         for row, future in scores:
             row.update(future.result())
-        return W
+        return W, len(done)
 
-    def _check_params(self, n_A: int, n_B: int):
-        """Every hyperparameter, against the pool sizes n_A and n_B, before any work."""
+    def _check_params(self, shape_A: tuple, shape_B: tuple):
+        """Every hyperparameter, against the preprocessed pools' shapes (n_A, d_A) and
+        (n_B, d_B), before any work. Raises ValueError saying what was given and what is
+        allowed."""
+        (n_A, d_A), (n_B, d_B) = shape_A, shape_B
         n = min(n_A, n_B)
         if self.init not in _START_PARAMS:
             raise ValueError(f"init must be one of {sorted(_START_PARAMS)}, got {self.init!r}")
-        if self.init == "gw":
-            check_clusters(self.gw_clusters, n, "gw_clusters")
-            check_int(self.gw_restarts, "gw_restarts", 1)
-            check_int(self.gw_rounds, "gw_rounds", 1)
-        check_clusters(self.n_clusters, min(n, self.anchor_sample or n))
-        check_neighbors(self.n_neighbors, n_B, "n_neighbors")
-        if check_matching(self.matching) == "transport":
-            check_tau(self.tau)
-        if self.n_iter:
-            check_neighbors(self.refine_neighbors,
-                            neighbor_pool(n_A, n_B, self.symmetric, self.matching),
-                            "refine_neighbors")
-        if self.refine_clusters:
-            check_clusters(self.refine_clusters, n, "refine_clusters")
         check_int(self.n_runs, "n_runs", 1)
         check_int(self.qap_restarts, "qap_restarts", 1)
+        if self.anchor_sample is not None:
+            check_int(self.anchor_sample, "anchor_sample", 2,
+                      why=" (rows each anchor k-means sees; None for all rows)")
+        check_clusters(self.n_clusters, min(n, self.anchor_sample or n))
+        check_neighbors(self.n_neighbors, n_B, "n_neighbors")
+        check_bool(self.use_relative, "use_relative")
+        check_int(self.gw_clusters, "gw_clusters", 2)
+        check_int(self.gw_restarts, "gw_restarts", 1)
+        check_int(self.gw_rounds, "gw_rounds", 1)
+        if self.init == "gw":
+            check_clusters(self.gw_clusters, n, "gw_clusters")
         check_int(self.n_iter, "n_iter", 0)
+        matching = check_matching(self.matching)
+        check_bool(self.symmetric, "symmetric")
+        check_tau(self.tau)
+        # Refine-1's Procrustes on fewer sampled rows than min(d_A, d_B) is underdetermined:
+        # the cross-product has lower rank, and the map is arbitrary in the directions the
+        # sample does not span.
+        need = min(d_A, d_B)
+        if self.refine_sample is not None:
+            check_int(self.refine_sample, "refine_sample", 1,
+                      why=" (A rows sampled per Refine-1 iteration; None for all rows)")
+        if self.n_iter and matching == "knn" and min(self.refine_sample or n_A, n_A) < need:
+            raise ValueError(
+                f"refine_sample={self.refine_sample} draws {min(self.refine_sample or n_A, n_A)}"
+                f" rows of A per Refine-1 iteration; its Procrustes needs at least "
+                f"min(d_A, d_B) = {need} to determine the map (None: all {n_A} rows)")
+        check_int(self.refine_neighbors, "refine_neighbors", 1)
+        if self.n_iter:
+            check_neighbors(self.refine_neighbors,
+                            neighbor_pool(n_A, n_B, self.symmetric, matching),
+                            "refine_neighbors")
         check_int(self.refine_clusters, "refine_clusters", 0)
-        check_int(self.eval_every, "eval_every", 1)
+        if self.refine_clusters:
+            check_clusters(self.refine_clusters, n, "refine_clusters",
+                           "; refine_clusters=0 skips Refine-2")
         check_alpha(self.alpha)
         check_tol(self.tol)
+        check_int(self.eval_every, "eval_every", 1)
+        if self.n_jobs is not None and (isinstance(self.n_jobs, bool) or not isinstance(
+                self.n_jobs, numbers.Integral) or self.n_jobs == 0):
+            raise ValueError(f"n_jobs must be None (1 process), a positive number of processes "
+                             f"or a negative one (-1: all cores), not 0; got {self.n_jobs!r}")
+        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)) or self.verbose < 0:
+            raise ValueError(f"verbose must be True or False, got {self.verbose!r}")
 
-    def _start(self, X_A, X_B, seed):
-        """The initial map: steps 1-3 or the GW start (``init``). Returns (anchor runs, GW
-        start or None, W). Cached per data, seed and the start's hyperparameters when
-        random_state is an int, so refitting with only Refine settings changed skips it."""
-        key = None
-        if self.random_state is not None:
-            digest = hashlib.blake2b(X_A.tobytes(), digest_size=16)
-            digest.update(X_B.tobytes())
-            key = (digest.hexdigest(), seed, self.init) + tuple(
-                getattr(self, p) for p in _START_PARAMS[self.init])
-        cache = self.__dict__.get("_cache")
-        if key is None or cache is None or cache["key"] != key:
-            if self.init == "gw":
-                runs, start = [], gw_start(X_A, X_B, self.gw_clusters, self.gw_restarts,
-                                           self.gw_rounds, k=self.n_neighbors,
-                                           random_state=seed, verbose=self.verbose)
-            else:
-                runs, start = anchor_ensemble(X_A, X_B, self.n_runs, self.n_clusters,
-                                              self.qap_restarts, self.anchor_sample, seed,
-                                              self.verbose, self.n_jobs), None
-            cache = self._cache = {"key": key, "runs": runs, "gw": start, "maps": {}}
-        if cache["gw"] is not None:
-            return [], cache["gw"], cache["gw"].W
-        mkey = (self.use_relative, self.n_neighbors)
-        if mkey not in cache["maps"]:
-            cache["maps"][mkey] = self._initial_map(X_A, X_B, cache["runs"])
-        return cache["runs"], None, cache["maps"][mkey]
+    def _start(self, X_A, X_B, seed, memory):
+        """The start, steps 1-3 or the GW start (``init``), through ``memory``. Returns
+        (anchor runs, GW start or None, the initial map W).
 
-    def _initial_map(self, X_A, X_B, runs):
-        """Step 3 (pseudo-pairs, then Procrustes) or the section 6.3 variant."""
-        if not self.use_relative:
-            return centroid_procrustes(runs)
-        targets = pseudo_pairs(relative_representation(X_A, runs, "A"),
-                               relative_representation(X_B, runs, "B"), X_B, self.n_neighbors)
-        return procrustes(X_A, targets)
+        Cached only when random_state is an int: a start drawn from fresh entropy or from a
+        generator never repeats. The data enter the cache key as one digest of the
+        preprocessed pools (their shapes and bytes) rather than as arrays, so the cached
+        calls take small arguments."""
+        params = {p: getattr(self, p) for p in _START_PARAMS[self.init]}
+        if not isinstance(self.random_state, numbers.Integral):
+            memory = check_memory(None)
+        digest = hashlib.blake2b(repr((X_A.shape, X_B.shape)).encode(), digest_size=16)
+        digest.update(X_A.tobytes())
+        digest.update(X_B.tobytes())
+        key = digest.hexdigest()
+        runs, gw = memory.cache(_fit_start, ignore=["X_A", "X_B", "n_jobs", "verbose"])(
+            key, X_A, X_B, seed, self.init, params, self.n_jobs, self.verbose)
+        if gw is not None:
+            return [], gw, gw.W
+        W = memory.cache(_initial_map, ignore=["X_A", "X_B", "runs"])(
+            key, X_A, X_B, seed, params, self.use_relative,
+            self.n_neighbors if self.use_relative else None, runs)
+        return runs, None, W
 
     # -- using the map ---------------------------------------------------------------------
     def transform(self, X_A):
         """Map rows of space A into space B. X_A: (n, d_A) raw -> (n, d_B) unit rows,
         comparable by cosine with B rows preprocessed by B's training mean."""
-        self._check_fitted()
+        self._check_width(X_A, "X_A", "A")
         return unit_rows(center_normalize(X_A, self.mean_A_, "X_A") @ self.W_)
 
-    def inverse_transform(self, X_B):
-        """Map rows of space B back into space A with W_.T. X_B: (n, d_B) raw -> (n, d_A)."""
-        self._check_fitted()
+    def inverse_transform(self, Y):
+        """Undo ``transform``: Y: (n, d_B) rows in the space ``transform`` maps into ->
+        (n, d_A) rows in A's raw space.
+
+        Returns mean_A_ + unit_rows(Y @ pinv(W_)), so that ``inverse_transform(transform(X))``
+        is X with each row's length about A's training mean set to 1, which preprocessing
+        discards: ``transform(inverse_transform(transform(X)))`` equals ``transform(X)``.
+        Exact when W_ has full row rank (d_A <= d_B, as on the ladder's levels 1-3); when A
+        has more dimensions than B (d_A > d_B), ``transform`` drops the d_A - d_B directions
+        W_ sends to zero, and each row comes back without them (the least-squares preimage).
+        To map rows of B itself into A, use ``transform_b_to_a``.
+        """
+        self._check_width(Y, "Y", "B")
+        Y = as_embeddings(Y, "Y")
+        return self.mean_A_ + unit_rows(Y @ np.linalg.pinv(self.W_))
+
+    def transform_b_to_a(self, X_B):
+        """Map raw rows of space B into space A with W_.T (the reverse direction).
+
+        X_B: (n, d_B) raw -> (n, d_A) unit rows, comparable by cosine with A rows
+        preprocessed by A's training mean. W_'s columns (or rows) are orthonormal up to
+        Refine's smoothing, so W_.T is the reverse map the fit implies.
+        """
+        self._check_width(X_B, "X_B", "B")
         return unit_rows(center_normalize(X_B, self.mean_B_, "X_B") @ self.W_.T)
 
     def score(self, E_A, E_B) -> float:
@@ -308,11 +393,78 @@ class MiniVec2Vec(BaseEstimator):
 
     def evaluate(self, E_A, E_B):
         """``Scores`` of W_ on held-out pairs given as raw rows."""
-        self._check_fitted()
+        self._check_width(E_A, "E_A", "A")
+        self._check_width(E_B, "E_B", "B")
         return evaluate(self.W_, center_normalize(E_A, self.mean_A_, "E_A"),
                         center_normalize(E_B, self.mean_B_, "E_B"))
 
-    def _check_fitted(self):
-        if not hasattr(self, "W_"):
-            raise ValueError("this MiniVec2Vec is not fitted yet: call fit(X_A, X_B) first")
+    def _check_width(self, X, name: str, side: str):
+        """Raise ``NotFittedError`` before fit, and ValueError naming the fitted width when
+        X: (n, d) rows of space ``side`` have another number of columns."""
+        check_is_fitted(self, "W_")
+        d = self.W_.shape[0 if side == "A" else 1]
+        width = np.shape(X)[1] if np.ndim(X) == 2 else None
+        if width is not None and width != d:
+            raise ValueError(f"this MiniVec2Vec was fitted on {d}-dimensional {side} rows; "
+                             f"{name} has {width} columns")
 
+
+def _split_pairs(eval_pairs) -> tuple:
+    """(E_A, E_B) from ``fit``'s eval_pairs (None: no pairs), or a ValueError."""
+    if eval_pairs is None:
+        return None, None
+    if isinstance(eval_pairs, np.ndarray) or not isinstance(eval_pairs, (tuple, list)) \
+            or len(eval_pairs) != 2:
+        raise ValueError("eval_pairs must be a pair (E_A, E_B) of held-out rows, row i of "
+                         "each the same text, or None; got "
+                         + (f"an array of shape {eval_pairs.shape}"
+                            if isinstance(eval_pairs, np.ndarray)
+                            else f"{type(eval_pairs).__name__}"
+                            + (f" of length {len(eval_pairs)}"
+                               if isinstance(eval_pairs, (tuple, list)) else "")))
+    return eval_pairs
+
+
+def _seed_sequence(random_state) -> np.random.SeedSequence:
+    """The fit's root seed from ``random_state``: None (fresh entropy), an int >= 0 (the same
+    int, the same seeds), or a ``np.random.RandomState`` / ``np.random.Generator``, from
+    which 128 bits are drawn (so refitting with the same generator gives another map)."""
+    if random_state is None:
+        return np.random.SeedSequence()
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"random_state must be None, an int >= 0, a "
+                             f"np.random.RandomState or a np.random.Generator; "
+                             f"got {random_state!r}")
+        return np.random.SeedSequence(int(random_state))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.SeedSequence(random_state.randint(2**32, size=4, dtype=np.uint64))
+    if isinstance(random_state, np.random.Generator):
+        return np.random.SeedSequence(random_state.integers(2**32, size=4, dtype=np.uint64))
+    raise ValueError(f"random_state must be None, an int >= 0, a np.random.RandomState or a "
+                     f"np.random.Generator; got {random_state!r}")
+
+
+def _fit_start(key, X_A, X_B, seed, init, params, n_jobs, verbose) -> tuple:
+    """Steps 1-2 (the anchor ensemble) or the GW start, on preprocessed pools X_A, X_B
+    (``key``: their digest; ``params``: the start's hyperparameters, ``_START_PARAMS``).
+    Returns (anchor runs, None) or ([], GWStart). Module-level so that ``memory`` can cache
+    it; n_jobs and verbose do not change the result."""
+    if init == "gw":
+        return [], gw_start(X_A, X_B, params["gw_clusters"], params["gw_restarts"],
+                            params["gw_rounds"], k=params["n_neighbors"], random_state=seed,
+                            verbose=verbose)
+    return anchor_ensemble(X_A, X_B, params["n_runs"], params["n_clusters"],
+                           params["qap_restarts"], params["anchor_sample"], seed, verbose,
+                           n_jobs), None
+
+
+def _initial_map(key, X_A, X_B, seed, params, use_relative, n_neighbors, runs) -> np.ndarray:
+    """Step 3 (pseudo-pairs, then Procrustes) or the section 6.3 variant, from the anchor
+    runs ``runs`` that (key, seed, params) determine. Module-level so that ``memory`` can
+    cache it."""
+    if not use_relative:
+        return centroid_procrustes(runs)
+    targets = pseudo_pairs(relative_representation(X_A, runs, "A"),
+                           relative_representation(X_B, runs, "B"), X_B, n_neighbors)
+    return procrustes(X_A, targets)

@@ -23,8 +23,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._checks import check_clusters, check_int
+from ._parallel import run_blocks, worker_starts
 from .clustering import kmeans_centroids, subsample
-from .neighbors import run_blocks, worker_starts
 from .preprocess import unit_rows
 from .procrustes import procrustes
 from .refine import matching_objective, refine_matching
@@ -48,6 +48,7 @@ def sinkhorn(S: np.ndarray, a: np.ndarray, b: np.ndarray, n_iter: int = SINKHORN
     Returns (T, g): T (r, c_A, c_B) couplings (exact column sums, row sums converging to a),
     and the final column potentials.
     """
+    check_int(n_iter, "n_iter", 1, why=" (Sinkhorn iterations: at least one scales the rows)")
     log_a, log_b = np.log(a), np.log(b)
     g = np.zeros((S.shape[0], S.shape[2])) if g is None else g
     for _ in range(n_iter):
@@ -76,7 +77,7 @@ def gw_couplings(K_A: np.ndarray, K_B: np.ndarray, a: np.ndarray, b: np.ndarray,
     K_A: (c_A, c_A), K_B: (c_B, c_B) centred similarity kernels; a, b: cluster weights.
     Each step replaces T by the Sinkhorn coupling of the gradient K_A T K_B, standardised
     per restart so that one eps schedule suits every kernel. The restarts are independent:
-    they run in batches, one per BLAS thread (``neighbors.run_blocks``), with the same
+    they run in batches, one per BLAS thread (``_parallel.run_blocks``), with the same
     result on any number of threads. Returns (n_restarts, c_A, c_B).
     """
     T, _ = sinkhorn(3.0 * rng.standard_normal((n_restarts, len(a), len(b))), a, b, 50)
@@ -137,7 +138,7 @@ def gw_round(X_A: np.ndarray, X_B: np.ndarray, n_clusters: int, n_restarts: int,
     (``gw_couplings``), best agreement first; probe_scores left empty."""
     s_km, s_gw = (int(x) for x in np.random.SeedSequence(seed).generate_state(2))
     C_A = unit_rows(kmeans_centroids(X_A, n_clusters, s_km))
-    C_B = unit_rows(kmeans_centroids(X_B, n_clusters, s_km + 1))
+    C_B = unit_rows(kmeans_centroids(X_B, n_clusters, (s_km + 1) % 2**32))  # a valid seed
     K_A, K_B = centred_kernel(C_A), centred_kernel(C_B)
     T = gw_couplings(K_A, K_B, cluster_weights(X_A, C_A), cluster_weights(X_B, C_B),
                      n_restarts, np.random.default_rng(s_gw))
@@ -163,7 +164,7 @@ def gw_start(X_A: np.ndarray, X_B: np.ndarray, n_clusters: int = 100, n_restarts
     n_clusters = check_clusters(n_clusters, min(len(X_A), len(X_B)), "gw_clusters")
     n_restarts = check_int(n_restarts, "gw_restarts", 1)
     n_rounds = check_int(n_rounds, "gw_rounds", 1)
-    n_probes = check_int(n_probes, "n_probes", 1, n_restarts)
+    n_probes = min(check_int(n_probes, "n_probes", 1), n_restarts)  # no more than there are
     seeds = np.random.SeedSequence(random_state).generate_state(n_rounds + 1)
     rng = np.random.default_rng(int(seeds[-1]))
     A_score = subsample(X_A, PROBE_SAMPLE, rng)

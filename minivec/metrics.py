@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ._checks import as_embeddings, check_map, check_pairs
-from .neighbors import block_starts, run_blocks, topk
+from ._parallel import block_starts, run_blocks
+from .neighbors import topk
 from .preprocess import unit_rows
 
 

@@ -8,45 +8,12 @@ float32 BLAS product followed by an exact top-k selection (``top_columns``) that
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
 
-from ._blas import block_workers, one_blas_thread
-
-#: Similarity entries per block (32 MB of float32): small enough that the blocks in flight,
-#: one per worker thread, stay kind to the caches; large enough that each product is
-#: efficient (timings in benchmarks/RESULTS.md, "Speed of the pipeline").
-BLOCK_ENTRIES = 1 << 23
-
-
-def worker_starts(n: int) -> range:
-    """First item of each of ``block_workers()`` nearly equal slices of n items (at least
-    one item each): one block per worker of ``run_blocks``."""
-    return range(0, n, max(1, -(-n // block_workers())))
-
-
-def block_starts(n_q: int, n_x: int) -> range:
-    """First query row of each block when n_q queries meet n_x rows: blocks of at most
-    BLOCK_ENTRIES similarities (at least one row each), and at least one block per worker
-    of ``run_blocks``, so that every core is busy on small problems too."""
-    return range(0, n_q, max(1, min(BLOCK_ENTRIES // max(1, n_x), worker_starts(n_q).step)))
-
-
-def run_blocks(work: Callable[[int], None], starts: range) -> None:
-    """Call ``work(start)`` for every block start, in as many threads as the BLAS would use
-    (``block_workers``), each with a one-thread BLAS: the product *and* the selection after it
-    run in parallel, where a threaded BLAS would parallelise only the product. Blocks must
-    write to disjoint outputs."""
-    workers = min(block_workers(), len(starts))
-    if workers <= 1:
-        for start in starts:
-            work(start)
-        return
-    with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
-        list(pool.map(work, starts))  # list(): re-raise any error of a block
+from ._parallel import block_starts, run_blocks
 
 
 def topk(Q: np.ndarray, X: np.ndarray, k: int) -> tuple:

@@ -58,7 +58,8 @@ def round_seconds(seconds: float, step: int = 5) -> int:
 def run_time_line(seconds: float, cores: int | None = None) -> str:
     """``**Run time:** about N s on C CPU cores.`` for a measured wall time."""
     cores = cores or _cores()
-    return f"**Run time:** about {round_seconds(seconds)} s on {cores} CPU core{'s' * (cores != 1)}."
+    plural = "s" * (cores != 1)
+    return f"**Run time:** about {round_seconds(seconds)} s on {cores} CPU core{plural}."
 
 
 def _cores() -> int:

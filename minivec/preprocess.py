@@ -29,7 +29,8 @@ def center_normalize(X, mean, name: str = "X") -> np.ndarray:
     X = as_embeddings(X, name)
     mean = np.asarray(mean, np.float32)
     if mean.shape != (X.shape[1],):
-        raise ValueError(f"mean has shape {mean.shape}, but {name} has {X.shape[1]} columns")
+        raise ValueError(f"{name} has {X.shape[1]} columns, but the training mean it is "
+                         f"centred on has {mean.shape[0] if mean.ndim == 1 else mean.shape}")
     return unit_rows(X - mean)
 
 
@@ -53,6 +54,10 @@ def prepare(X_A, X_B, E_A=None, E_B=None) -> Prepared:
         raise ValueError("give both sides of the evaluation pairs (E_A and E_B) or neither")
     if E_A is not None:
         check_pairs(np.asarray(E_A), np.asarray(E_B))
+        for name, E, mean in (("A", E_A, mean_A), ("B", E_B, mean_B)):
+            if np.ndim(E) == 2 and np.shape(E)[1] != len(mean):
+                raise ValueError(f"E_{name} has {np.shape(E)[1]} columns but X_{name} has "
+                                 f"{len(mean)}: held-out rows must come from the pool's space")
         E_A, E_B = center_normalize(E_A, mean_A, "E_A"), center_normalize(E_B, mean_B, "E_B")
     return Prepared(center_normalize(X_A, mean_A, "X_A"), center_normalize(X_B, mean_B, "X_B"),
                     E_A, E_B, mean_A, mean_B)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import svd
 
-from ._blas import one_blas_thread
 from ._checks import check_alpha, check_pairs
-from .neighbors import run_blocks, worker_starts
+from ._parallel import cross_product, one_blas_thread
 
 
 def procrustes(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -25,25 +24,6 @@ def procrustes(A: np.ndarray, B: np.ndarray) -> np.ndarray:
         raise ValueError(f"procrustes needs 2-D arrays, got shapes {A.shape} and {B.shape}")
     check_pairs(A, B)
     return polar(cross_product(A, B))
-
-
-def cross_product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """A^T B for paired rows A: (n, d_A), B: (n, d_B) float32 -> (d_A, d_B) float32.
-
-    The rows are split into one block per BLAS thread; each block's product runs in a worker
-    thread on a one-thread BLAS and the partial products are summed. OpenBLAS's own threads
-    handle this tall, thin product (n=10,000, d=384 in Refine-1's Procrustes) badly: on two
-    threads it is slower than on one.
-    """
-    starts = worker_starts(len(A))
-    parts = np.empty((len(starts), A.shape[1], B.shape[1]), np.float32)
-
-    def block(i):
-        rows = slice(starts[i], starts[i] + starts.step)
-        parts[i] = A[rows].T @ B[rows]
-
-    run_blocks(block, range(len(starts)))
-    return parts.sum(axis=0)
 
 
 def polar(M: np.ndarray) -> np.ndarray:

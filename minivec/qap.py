@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from ._checks import check_int
 from .preprocess import unit_rows
 

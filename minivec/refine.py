@@ -11,13 +11,13 @@ B, fit Procrustes on the two centroid sets, smooth.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._blas import parallel_blocks
 from ._checks import check_alpha, check_clusters, check_int, check_neighbors, check_tol
+from ._parallel import parallel_blocks
 from .clustering import kmeans_centroids, subsample
 from .neighbors import knn_mean
 from .preprocess import unit_rows

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from ._environment import environment
 from .baselines import identity_map, supervised_procrustes
 from .estimator import MiniVec2Vec
 from .metrics import evaluate
@@ -71,7 +72,8 @@ def run(out="report", level: int = 2, subset: bool = False, random_state: int = 
     metrics = {"problem": pair.name, "description": pair.description,
                "n_A": len(pair.X_A), "n_B": len(pair.X_B), "n_eval": len(pair.E_A),
                "params": est.get_params(), "fit_seconds": round(seconds, 1),
-               "stages": stages, "references": refs, "history": est.history_}
+               "stages": stages, "references": refs, "history": est.history_,
+               "environment": environment()}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     table = stage_table(stages + refs)
     (out / "stages.md").write_text(

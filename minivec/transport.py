@@ -26,13 +26,16 @@ pools takes 1.8 GB.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 
+from ._parallel import cross_product
 from .neighbors import topk
 from .preprocess import unit_rows
-from .procrustes import cross_product, polar, smooth
+from .procrustes import polar, smooth
 
 #: Default temperature of the plan: cosines that differ by tau differ in weight by a factor e.
 #: Chosen on a development pair that is not on the ladder (MiniLM-L3 -> e5-small, another
@@ -79,10 +82,10 @@ def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_
     """The entropic transport plan on the support of S with uniform marginals.
 
     S: (n_A, n_B) CSR similarities (``candidate_similarities``; every row and column holds at
-    least one entry, else ValueError); tau: temperature. Returns P: (n_A, n_B) CSR with P_ij = exp(S_ij / tau + f_i +
-    g_j) on S's support, the potentials f, g found by Sinkhorn's alternating updates until
-    each row sums to 1 / n_A within SINKHORN_RTOL; columns sum to 1 / n_B exactly after the
-    last update.
+    least one entry, else ValueError); tau: temperature. Returns P: (n_A, n_B) CSR with
+    P_ij = exp(S_ij / tau + f_i + g_j) on S's support, the potentials f, g found by
+    Sinkhorn's alternating updates until each row sums to 1 / n_A within SINKHORN_RTOL;
+    columns sum to 1 / n_B exactly after the last update.
 
     The updates scale the kernel K = exp(S / tau - m_i), m_i the largest S_ij / tau of row i
     (so 0 < K <= 1), by u: (n_A,) and v: (n_B,), one sparse product per half-step, starting
@@ -104,16 +107,26 @@ def sinkhorn_plan(S: sparse.csr_matrix, tau: float = DEFAULT_TAU) -> sparse.csr_
     peak = np.maximum.reduceat(x, P.indptr[:-1])   # m_i, each row's largest S / tau
     u, v = np.exp(peak), np.ones(n_B)              # f = 0, as the log-domain updates start
     P.data = np.exp(x - peak[rows])
+    converged = False
     for _ in range(SINKHORN_MAX_ITER):
         v = (1.0 / n_B) / (P.T @ u)
         Kv = P @ v
-        if np.max(np.abs(n_A * u * Kv - 1.0)) < SINKHORN_RTOL:
+        converged = np.max(np.abs(n_A * u * Kv - 1.0)) < SINKHORN_RTOL
+        if converged:
             break
         u = (1.0 / n_A) / Kv
         if max(u.max(), v.max(), 1.0 / u.min(), 1.0 / v.min()) > ABSORB:
             P.data *= u[rows] * v[P.indices]
             u, v = np.ones(n_A), np.ones(n_B)
     P.data *= u[rows] * v[P.indices]
+    if not converged:
+        off = max(np.abs(n_A * np.asarray(P.sum(axis=1)).ravel() - 1).max(),
+                  np.abs(n_B * np.asarray(P.sum(axis=0)).ravel() - 1).max())
+        warnings.warn(ConvergenceWarning(
+            f"Sinkhorn stopped after {SINKHORN_MAX_ITER} scalings with the plan's row or column "
+            f"sums off their targets by up to {off:.1%} (tolerance {SINKHORN_RTOL:.1%}), so the "
+            f"plan is only roughly balanced. Raise tau (now {tau:g}) for a softer plan, which "
+            f"converges faster, or give each row more candidates (k)"), stacklevel=2)
     return P
 
 

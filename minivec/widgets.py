@@ -16,6 +16,7 @@ one); static viewers such as GitHub show the image.
 from __future__ import annotations
 
 import base64
+import tempfile
 import time
 import traceback
 from io import BytesIO
@@ -286,8 +287,10 @@ def explorer(pair, random_state: int = 0, **initial) -> Panel:
         value = initial.get(key, value)
         make = float_slider if isinstance(step, float) else int_slider
         controls[key] = make(text, value, min(lo, value), max(hi, value), step)
-    # n_jobs=-1: anchor runs in worker processes, one BLAS thread each (same result as serial)
-    est = MiniVec2Vec(random_state=random_state, tol=None, n_jobs=-1, verbose=False)
+    # n_jobs=-1: anchor runs in worker processes, one BLAS thread each (same result as serial);
+    # memory: a temporary folder caching the start, so that a Refine slider skips it
+    est = MiniVec2Vec(random_state=random_state, tol=None, n_jobs=-1, verbose=False,
+                      memory=tempfile.mkdtemp(prefix="minivec-explorer-"))
     # Whether the redraw under way recomputes the anchor runs, and how many redraws began.
     # The first redraw runs before the panel is shown, so instead of a progress bar (which
     # would be left behind in the cell's stored output) a line is printed before it.

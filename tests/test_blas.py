@@ -4,9 +4,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import threadpool_limits
 
-from minivec._blas import (blas_threads, block_workers, kernel_hint, one_blas_thread,
-                           parallel_blocks)
-from minivec.neighbors import block_starts
+from minivec._blas import kernel_hint
+from minivec._parallel import (
+    blas_threads,
+    block_starts,
+    block_workers,
+    one_blas_thread,
+    parallel_blocks,
+)
 
 
 def test_one_blas_thread_limits_and_restores():

@@ -98,7 +98,7 @@ def lab(tmp_path_factory):
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("JupyterLab did not start: "
-                                       + (root / "jupyter.log").read_text()[-2000:])
+                                       + (root / "jupyter.log").read_text()[-2000:]) from None
                 time.sleep(0.5)
         yield url, shots, root / "notebooks"
     finally:

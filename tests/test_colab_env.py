@@ -1,4 +1,5 @@
-"""The kit on Colab's own package versions (slow): install as Colab's setup cell does, run 00 and 06.
+"""The kit on Colab's own package versions (slow): install as Colab's setup cell does, then
+run notebooks 00 and 06.
 
 A virtual environment of Python 3.12 (from pyenv) gets Colab's preinstalled versions of the
 packages the kit uses (``COLAB_PINS``), then the kit with ``pip install -e <repo>`` exactly as
@@ -19,12 +20,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
 from notebook_checks import MOVE_EVERY_SLIDER, REPO, error_outputs, printed
 
 pytestmark = pytest.mark.slow

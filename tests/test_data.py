@@ -7,8 +7,18 @@ import numpy as np
 import pytest
 
 from minivec import evaluate, identity_map
-from minivec.data import (DataError, ladder, load_arrays, load_embeddings, load_manifest,
-                          load_meta, load_npz, load_pair, load_umap, make_synthetic_pair)
+from minivec.data import (
+    DataError,
+    ladder,
+    load_arrays,
+    load_embeddings,
+    load_manifest,
+    load_meta,
+    load_npz,
+    load_pair,
+    load_umap,
+    make_synthetic_pair,
+)
 from minivec.data.build import make_split
 from minivec.data.corpus import split_sentences
 from minivec.data.shipped import data_dir
@@ -35,7 +45,7 @@ def test_split_is_fixed_disjoint_and_recorded(manifest):
     meta = load_meta()
     ev, a, b = meta["eval_idx"], meta["a_idx"], meta["b_idx"]
     split = manifest["corpus"]["split"]
-    assert (len(ev), len(a), len(b)) == (split["n_eval"], split["n_a"], split["n_b"]) 
+    assert (len(ev), len(a), len(b)) == (split["n_eval"], split["n_a"], split["n_b"])
     assert len(ev) == 8192
     assert not set(ev) & set(a) and not set(ev) & set(b) and not set(a) & set(b)
     again = make_split(manifest["corpus"]["rows"], split["n_eval"], split["seed"])
@@ -57,7 +67,7 @@ def test_load_pair_has_disjoint_pools_and_paired_eval():
 def test_rotation_makes_the_identity_useless():
     plain = load_pair("minilm-l6", "minilm-l3", subset=True)
     turned = load_pair("minilm-l6", "minilm-l3", rotate_b=True, subset=True)
-    I = identity_map(384, 384)
+    I = identity_map(384, 384)  # noqa: E741 (the identity matrix)
     d_plain, d_turned = plain.prepare(), turned.prepare()
     # The sibling encoders share coordinates; the secret rotation hides that.
     assert evaluate(I, d_plain.E_A, d_plain.E_B).top1 > 0.5

@@ -4,9 +4,14 @@ import numpy as np
 import pytest
 
 from minivec import anchor_run, evaluate, kmeans_centroids, random_orthogonal
-from minivec.diagnostics import (centroid_geometry_agreement, neighbor_indegree,
-                                 oracle_assignment, principal_axes, principal_subspace_start,
-                                 refine_curve)
+from minivec.diagnostics import (
+    centroid_geometry_agreement,
+    neighbor_indegree,
+    oracle_assignment,
+    principal_axes,
+    principal_subspace_start,
+    refine_curve,
+)
 from minivec.preprocess import unit_rows
 
 
@@ -51,7 +56,8 @@ def test_principal_axes_are_the_top_right_singular_vectors(rng):
     V = principal_axes(X, 4)
     Vt = np.linalg.svd(X.astype(np.float64), full_matrices=False)[2][:4]
     assert V.shape == (4, 12)
-    np.testing.assert_allclose(np.abs(np.sum(V * Vt, axis=1)), 1.0, atol=1e-5)  # same axes, in order
+    # same axes, in order
+    np.testing.assert_allclose(np.abs(np.sum(V * Vt, axis=1)), 1.0, atol=1e-5)
 
 
 def test_refine_curve_scores_start_and_every_few_iterations(synthetic, prepared):

@@ -2,14 +2,12 @@
 
 import numpy as np
 import pytest
+from conftest import FAST
 
 from minivec import MiniVec2Vec, evaluate, gw_start, random_orthogonal
 from minivec.diagnostics import coupling_truth
-from minivec.gromov import (centred_kernel, cluster_weights, gw_agreement, gw_couplings,
-                            sinkhorn)
+from minivec.gromov import centred_kernel, cluster_weights, gw_agreement, gw_couplings, sinkhorn
 from minivec.preprocess import unit_rows
-
-from conftest import FAST
 
 
 def test_sinkhorn_meets_both_marginals(rng):

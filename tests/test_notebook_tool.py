@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from test_stored_notebooks import expected_output, try_this_problems
 
 from minivec import notebooks as tool
-from test_stored_notebooks import expected_output, try_this_problems
 
 
 def _nb(*cells):

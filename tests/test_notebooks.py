@@ -12,7 +12,6 @@ changed for at least one slider. What the stored notebooks hold is checked, fast
 import shutil
 
 import pytest
-
 from notebook_checks import MOVE_EVERY_SLIDER, NOTEBOOKS, error_outputs
 
 nbformat = pytest.importorskip("nbformat")

@@ -1,17 +1,15 @@
 """The whole estimator on synthetic problems with a known secret rotation."""
 
-import threading
-
 import numpy as np
 import pytest
+from conftest import FAST
 from sklearn.base import clone
 
 import minivec.estimator as est_mod
-from minivec.refine import DEFAULT_TOL
 from minivec import MiniVec2Vec, evaluate
 from minivec.data import make_synthetic_pair
-
-from conftest import FAST
+from minivec.preprocess import unit_rows
+from minivec.refine import DEFAULT_TOL
 
 
 @pytest.fixture(scope="module")
@@ -57,33 +55,69 @@ def test_same_seed_same_map_to_the_bit(fitted, synthetic):
     assert not np.array_equal(other.W_, fitted.W_)
 
 
-def test_refine_only_refit_reuses_the_anchor_stage(monkeypatch, synthetic):
+def test_refine_only_refit_reuses_the_cached_start(monkeypatch, synthetic, tmp_path):
     calls = []
     real = est_mod.anchor_ensemble
-    monkeypatch.setattr(est_mod, "anchor_ensemble", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(est_mod, "anchor_ensemble",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
     p = synthetic
-    m = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 3, "refine_clusters": 0})
+    m = MiniVec2Vec(random_state=0, memory=tmp_path,
+                    **{**FAST, "n_iter": 3, "refine_clusters": 0})
     m.fit(p.X_A, p.X_B)
     W_before = m.W_initial_
     m.set_params(n_iter=5, alpha=0.3, refine_clusters=30).fit(p.X_A, p.X_B)
     assert len(calls) == 1
-    assert m.W_initial_ is W_before
+    np.testing.assert_array_equal(m.W_initial_, W_before)
+    # another estimator with the same memory, data, seed and start settings shares the start
+    other = MiniVec2Vec(random_state=0, memory=str(tmp_path), **{**FAST, "n_iter": 0})
+    other.fit(p.X_A, p.X_B)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(other.W_initial_, W_before)
     m.set_params(n_clusters=10).fit(p.X_A, p.X_B)  # an anchor setting recomputes
     assert len(calls) == 2
     m.set_params(n_clusters=10).fit(p.X_A[:-1], p.X_B)  # so does other data
     assert len(calls) == 3
+    m.set_params(random_state=1).fit(p.X_A[:-1], p.X_B)  # and another seed
+    assert len(calls) == 4
 
 
-def test_transform_and_inverse_transform(fitted, synthetic):
+def test_without_memory_nothing_is_cached(monkeypatch, synthetic):
+    """memory=None: every fit computes its start, and the fitted model carries no cache."""
+    import pickle
+
+    calls = []
+    real = est_mod.anchor_ensemble
+    monkeypatch.setattr(est_mod, "anchor_ensemble",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    p = synthetic
+    m = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": 2, "refine_clusters": 0})
+    m.fit(p.X_A, p.X_B).fit(p.X_A, p.X_B)
+    assert len(calls) == 2
+    assert not [key for key in vars(m) if key.startswith("_")]
+    # the pickle holds the map, the means, the anchor runs and history, not the pools
+    assert len(pickle.dumps(m)) < p.X_A.nbytes
+
+
+def test_transform_and_its_inverse(fitted, synthetic):
     p = synthetic
     mapped = fitted.transform(p.E_A)
     assert mapped.shape == p.E_A.shape
     np.testing.assert_allclose(np.linalg.norm(mapped, axis=1), 1, rtol=1e-4)
-    back = fitted.inverse_transform(p.E_B)
-    # Mapping B back with W_.T retrieves the right A rows as well as the forward map does.
+    # inverse_transform undoes transform up to each row's length about A's training mean
+    back = fitted.inverse_transform(mapped)
+    centred = p.E_A - fitted.mean_A_
+    np.testing.assert_allclose(back - fitted.mean_A_,
+                               centred / np.linalg.norm(centred, axis=1, keepdims=True),
+                               atol=1e-5)
+    np.testing.assert_allclose(fitted.transform(back), mapped, atol=1e-5)
+    # transform_b_to_a maps raw B rows into A with W_.T: the reverse direction retrieves the
+    # right A rows as well as the forward map does
+    to_A = fitted.transform_b_to_a(p.E_B)
     d = p.prepare()
     assert evaluate(fitted.W_.T, d.E_B, d.E_A).top1 >= 0.99
-    assert np.mean(np.sum(back * d.E_A, axis=1)) > 0.9
+    np.testing.assert_allclose(to_A, unit_rows(d.E_B @ fitted.W_.T),
+                               atol=1e-6)
+    assert np.mean(np.sum(to_A * d.E_A, axis=1)) > 0.9
 
 
 def test_section_6_3_variant_gives_its_own_usable_start(synthetic):
@@ -117,7 +151,13 @@ def test_unequal_dimensions_map_shape():
         p.X_A, p.X_B @ P)
     assert m.W_.shape == (16, 8)
     assert m.transform(p.E_A).shape == (256, 8)
-    assert m.inverse_transform(p.E_B @ P).shape == (256, 16)
+    assert m.transform_b_to_a(p.E_B @ P).shape == (256, 16)
+    # A has more dimensions than B: the inverse gives back the part of each row that the
+    # map keeps (the least-squares preimage), which transform maps as it mapped the row
+    mapped = m.transform(p.E_A)
+    back = m.inverse_transform(mapped)
+    assert back.shape == (256, 16)
+    np.testing.assert_allclose(m.transform(back), mapped, atol=1e-5)
 
 
 def test_refine1_stops_early_by_its_unsupervised_test(synthetic):
@@ -149,27 +189,48 @@ def test_signals_are_recorded_with_the_held_out_scores(synthetic):
 
 
 @pytest.mark.parametrize("n_iter, refine_clusters", [(6, 60), (6, 0), (0, 60), (0, 0)])
-def test_only_the_final_map_is_scored_in_the_calling_thread(monkeypatch, synthetic,
-                                                            n_iter, refine_clusters):
-    """Earlier maps are scored in the helper thread beside the refinements; the last, with
-    nothing left to overlap it, in the fit's own thread (with every core), whichever stage
-    made it, and always so: the same rows are scored the same way whatever the timing."""
-    threads = []
-    real = est_mod.evaluate
+def test_history_is_complete_and_equals_a_serial_scoring(monkeypatch, synthetic, n_iter,
+                                                         refine_clusters):
+    """The maps are scored beside the refinements, in another thread, whichever stage made
+    them: the history must still hold every stage's rows, scored where eval_every and the
+    stage ends say, each with the scores a serial computation gives for its own map."""
+    maps, signal = {}, {}
+    real_refine, real_nn = est_mod.refine_matching, est_mod.nn_cosine
 
-    def noting_thread(*args):
-        threads.append(threading.current_thread() is threading.main_thread())
-        return real(*args)
+    def keeping_maps(*args, callback, **kwargs):
+        def keep(t, W):
+            maps[t] = W
+            callback(t, W)
+        return real_refine(*args, callback=keep, **kwargs)
 
-    monkeypatch.setattr(est_mod, "evaluate", noting_thread)
+    def keeping_rows(W, A, X_B):
+        signal.setdefault("rows", (A, X_B))
+        return real_nn(W, A, X_B)
+
+    monkeypatch.setattr(est_mod, "refine_matching", keeping_maps)
+    monkeypatch.setattr(est_mod, "nn_cosine", keeping_rows)
     p = synthetic
     m = MiniVec2Vec(random_state=0, **{**FAST, "n_iter": n_iter, "eval_every": 4,
                                        "refine_clusters": refine_clusters}).fit(
         p.X_A, p.X_B, eval_pairs=(p.E_A, p.E_B))
-    scored = [(r["stage"], r["iteration"]) for r in m.history_ if "top1" in r]
-    assert scored == [("initial", 0)] + [("refine1", t) for t in (4, 6) if n_iter] + \
+    assert [(r["stage"], r["iteration"]) for r in m.history_] == \
+        [("initial", 0)] + [("refine1", t) for t in range(1, n_iter + 1)] + \
         [("refine2", 0)] * bool(refine_clusters)
-    assert threads == [False] * (len(scored) - 1) + [True]
+    scored = [r for r in m.history_ if "top1" in r]
+    assert [(r["stage"], r["iteration"]) for r in scored] == \
+        [("initial", 0)] + [("refine1", t) for t in (4, 6) if n_iter] + \
+        [("refine2", 0)] * bool(refine_clusters)
+    assert all(("nn_cosine" in r) == ("top1" in r) for r in m.history_)
+    d = p.prepare()
+    for row in scored:
+        W = {"initial": m.W_initial_, "refine2": m.W_}.get(row["stage"])
+        W = maps[row["iteration"]] if W is None else W
+        want = evaluate(W, d.E_A, d.E_B)
+        assert row["top1"] == want.top1 and row["mean_rank"] == want.mean_rank
+        assert row["mean_cosine"] == pytest.approx(want.mean_cosine, rel=1e-6, abs=0)
+        assert row["nn_cosine"] == pytest.approx(real_nn(W, *signal["rows"]), rel=1e-6, abs=0)
+    np.testing.assert_array_equal(m.W_, maps[n_iter] if n_iter and not refine_clusters
+                                  else m.W_ if refine_clusters else m.W_initial_)
 
 
 def test_parallel_anchor_runs_give_the_same_map(synthetic):

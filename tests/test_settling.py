@@ -2,12 +2,16 @@
 
 import numpy as np
 import pytest
+from conftest import FAST
 
 from minivec import MiniVec2Vec, refine_matching
-from minivec.refine import (DEFAULT_TOL, SettlingTest, path_straightness, second_moment,
-                            settling_window)
-
-from conftest import FAST
+from minivec.refine import (
+    DEFAULT_TOL,
+    SettlingTest,
+    path_straightness,
+    second_moment,
+    settling_window,
+)
 
 
 def test_path_straightness_of_line_turn_and_return():

@@ -11,7 +11,6 @@ import sys
 import types
 
 import pytest
-
 from notebook_checks import NOTEBOOKS, REPO, cell_text
 
 try:
@@ -69,7 +68,7 @@ def colab(monkeypatch, tmp_path):
     code = "\n".join(line for line in source.splitlines()
                      if line.strip() != "%matplotlib inline")
     code = code.replace(homes.pop(), str(home))
-    assert "%" not in "".join(l.split("#")[0] for l in code.splitlines()), \
+    assert "%" not in "".join(line.split("#")[0] for line in code.splitlines()), \
         "the setup cell has IPython syntax other than %matplotlib inline"
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     monkeypatch.setattr(sys, "path", list(sys.path))

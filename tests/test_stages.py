@@ -4,13 +4,26 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from minivec import (anchor_run, centroid_similarity, evaluate, identity_map, kmeans_centroids,
-                     knn_mean, match_centroids, nn_cosine, procrustes, qap_objective,
-                     random_orthogonal, relative_representation, smooth, topk)
+from minivec import (
+    anchor_run,
+    centroid_similarity,
+    evaluate,
+    identity_map,
+    kmeans_centroids,
+    knn_mean,
+    match_centroids,
+    nn_cosine,
+    procrustes,
+    qap_objective,
+    random_orthogonal,
+    relative_representation,
+    smooth,
+    topk,
+)
+from minivec._parallel import cross_product
 from minivec.clustering import kmeans_plusplus
 from minivec.data import make_synthetic_pair
 from minivec.preprocess import center_normalize, training_mean, unit_rows
-from minivec.procrustes import cross_product
 from minivec.refine import refine_clustering, refine_matching, refine_matching_step
 
 
@@ -75,7 +88,7 @@ def test_topk_matches_brute_force(rng):
 
 
 def test_topk_in_many_blocks(monkeypatch, rng):
-    import minivec.neighbors as nb
+    import minivec._parallel as nb
     monkeypatch.setattr(nb, "BLOCK_ENTRIES", 300 * 7)  # 7 query rows per block
     Q = rng.normal(size=(50, 8)).astype(np.float32)
     X = rng.normal(size=(300, 8)).astype(np.float32)
@@ -92,7 +105,7 @@ def test_knn_mean_averages_other_space(rng):
 
 
 def test_knn_mean_in_many_blocks_on_three_workers(monkeypatch, rng):
-    import minivec.neighbors as nb
+    import minivec._parallel as nb
     monkeypatch.setattr(nb, "BLOCK_ENTRIES", 200 * 3)  # 3 query rows per block
     monkeypatch.setattr(nb, "block_workers", lambda: 3)
     X = unit_rows(rng.normal(size=(200, 6)).astype(np.float32))
@@ -105,7 +118,7 @@ def test_knn_mean_in_many_blocks_on_three_workers(monkeypatch, rng):
 @pytest.mark.parametrize("blocks", [False, True])
 def test_evaluate_matches_brute_force(monkeypatch, rng, blocks):
     if blocks:  # 7 rows per block, three workers
-        import minivec.neighbors as nb
+        import minivec._parallel as nb
         monkeypatch.setattr(nb, "BLOCK_ENTRIES", 120 * 7)
         monkeypatch.setattr(nb, "block_workers", lambda: 3)
     E_A = unit_rows(rng.normal(size=(120, 10)).astype(np.float32))

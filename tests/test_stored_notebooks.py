@@ -12,9 +12,9 @@ import re
 import tokenize
 
 import pytest
+from notebook_checks import NOTEBOOKS, cell_text, error_outputs
 
 from minivec.notebooks import round_seconds, stated_run_time
-from notebook_checks import NOTEBOOKS, cell_text, error_outputs
 
 #: Bound on the size of all notebooks together, outputs included (bytes on disk).
 MAX_TOTAL_BYTES = 6 * 1024 * 1024

@@ -6,10 +6,22 @@ import pytest
 from minivec import random_orthogonal
 from minivec.plot import plot_confusion, plot_supervised_curve, plot_topic_accuracy
 from minivec.preprocess import unit_rows
-from minivec.topics import (attack_summary, chance_levels, compare_attacks, confusion_matrix,
-                            knn_vote, leak_attack, log_sizes, nearest_prototype,
-                            predict_topics, random_map_accuracies,
-                            supervised_curve, topic_accuracy, topic_prototypes, translate_to_A)
+from minivec.topics import (
+    attack_summary,
+    chance_levels,
+    compare_attacks,
+    confusion_matrix,
+    knn_vote,
+    leak_attack,
+    log_sizes,
+    nearest_prototype,
+    predict_topics,
+    random_map_accuracies,
+    supervised_curve,
+    topic_accuracy,
+    topic_prototypes,
+    translate_to_A,
+)
 
 
 @pytest.fixture(scope="module")

