@@ -316,3 +316,61 @@ def orthogonality_gap(W: np.ndarray) -> float:
     W = np.asarray(W, np.float64)
     G = W.T @ W if W.shape[0] >= W.shape[1] else W @ W.T
     return float(np.linalg.norm(G - np.eye(len(G))) / np.sqrt(len(G)))
+
+
+def relative_agreement_curve(runs: list, E_A: np.ndarray, E_B: np.ndarray,
+                             order=None, block: int = 1024) -> tuple:
+    """Relative-space retrieval of held-out pairs for every ensemble size s (*oracle*).
+
+    E_A, E_B: (n, d) preprocessed held-out pairs; order: optional sequence of run indices
+    (default 0, 1, ..., len(runs) - 1). For s = 1 ... len(order), the first s runs of
+    ``order`` give both sides their relative representation, and each A row's true partner
+    is ranked among the n B rows by cosine there. Returns (top1, mean_rank), two (len(order),)
+    float arrays, equal to ``relative_top1`` and ``relative_scores(...).mean_rank`` of the same
+    runs up to float rounding. The similarities are accumulated run by run, so the whole curve
+    costs about as much as one evaluation at the largest s; memory stays at block x n.
+    """
+    order = np.arange(len(runs)) if order is None else np.asarray(order, int)
+    E_A, E_B = np.asarray(E_A, np.float32), np.asarray(E_B, np.float32)
+    n = len(E_A)
+    Q_A = [E_A @ runs[j].centroids_A.T for j in order]   # raw cosines, (n, c) per run
+    Q_B = [E_B @ runs[j].centroids_B.T for j in order]
+    # Row i of A divides a whole row of similarities by the same norm, so only B's norms
+    # change the order of candidates.
+    norm2_B = np.cumsum([np.einsum("ij,ij->i", q, q) for q in Q_B], axis=0)   # (s, n)
+    ranks = np.empty((len(order), n), np.int64)
+    for start in range(0, n, block):
+        rows = np.arange(start, min(start + block, n))
+        S = np.zeros((len(rows), n), np.float32)
+        for s, (qa, qb) in enumerate(zip(Q_A, Q_B)):
+            S += qa[rows] @ qb.T
+            T = S / np.sqrt(norm2_B[s])
+            own = T[np.arange(len(rows)), rows]
+            ranks[s, rows] = 1 + (T > own[:, None]).sum(axis=1)
+    return (ranks == 1).mean(axis=1), ranks.mean(axis=1)
+
+
+def procrustes_toy(n: int = 8, angle: float = 40.0, noise: float = 0.1,
+                   random_state: int = 0) -> tuple:
+    """A 2-D Procrustes problem with a known answer, for teaching.
+
+    Returns (A, B): A (n, 2) float32 points drawn from a standard normal; B (n, 2) float32,
+    the same points turned by ``angle`` degrees counter-clockwise (row vectors: B = A R) plus
+    Gaussian noise of standard deviation ``noise``. ``rotation_angle(procrustes(A, B))``
+    should come out close to ``angle``.
+    """
+    rng = np.random.default_rng(random_state)
+    A = rng.normal(size=(n, 2))
+    t = np.deg2rad(angle)
+    R = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+    B = A @ R + noise * rng.normal(size=(n, 2))
+    return A.astype(np.float32), B.astype(np.float32)
+
+
+def rotation_angle(W: np.ndarray) -> float:
+    """The angle in degrees, in (-180, 180], by which a 2 x 2 map W turns row vectors
+    counter-clockwise (x -> x W), read from its first row; for a rotation it is exact."""
+    W = np.asarray(W, np.float64)
+    if W.shape != (2, 2):
+        raise ValueError(f"rotation_angle needs a 2 x 2 map, got shape {W.shape}")
+    return float(np.degrees(np.arctan2(W[0, 1], W[0, 0])))
