@@ -414,8 +414,8 @@ def plot_relative_profiles(R_A: np.ndarray, R_B: np.ndarray, texts: list,
             if j == 0:
                 ax.set_ylabel("relative coordinate")
     handles, labels = subs[0].axes[0].get_legend_handles_labels()
-    # One legend for the whole figure, in its own row above the panels: it covers no line.
-    fig.legend(handles, labels, loc="outside upper center", ncols=2, fontsize=9)
+    # One legend for the whole figure, in its own row under the panels: it covers no line.
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=12, fontweight="bold")
     return fig
@@ -683,7 +683,7 @@ def plot_procrustes_toy(A: np.ndarray, fits: dict, title: str = "", highlight=No
     targets (orange squares) and A W (blue dots), a thin line from each mapped point to its
     target (the residual Procrustes minimises), and each target's arrow from the origin (its
     length is its weight in A^T B). highlight: optional row index whose target is ringed in
-    red in every panel. Returns the Figure.
+    red in every panel (e.g. the pair a panel changes). Returns the Figure.
     """
     A = np.asarray(A, float)
     m = len(fits)
@@ -704,7 +704,7 @@ def plot_procrustes_toy(A: np.ndarray, fits: dict, title: str = "", highlight=No
         ax.scatter(*mapped.T, s=25, color="tab:blue", label="A W (mapped)")
         if highlight is not None:
             ax.scatter(*targets[highlight], s=160, facecolors="none", edgecolors="tab:red",
-                       lw=1.5, label="the odd pair's target")
+                       lw=1.5, label=f"target of pair {highlight}")
         ax.axhline(0, color="0.85", lw=0.8, zorder=0)
         ax.axvline(0, color="0.85", lw=0.8, zorder=0)
         ax.set_xlim(-lim, lim)

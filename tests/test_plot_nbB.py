@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 
 from minivec import anchor_ensemble, evaluate, procrustes  # noqa: E402
 from minivec.diagnostics import (procrustes_toy, relative_agreement_curve,  # noqa: E402
-                                 relative_scores, relative_top1, rotation_angle)
+                                 relative_scores, relative_top1, rotation_angle,
+                                 rotation_matrix)
 from minivec.plot import (plot_map_scores, plot_procrustes_toy,  # noqa: E402
                           plot_relative_agreement, plot_relative_profiles)
 
@@ -55,11 +56,11 @@ def test_procrustes_toy_recovers_its_angle():
 def test_procrustes_toy_shows_length_weighting():
     """A wrong target pulls the fit; shrunk to a tenth of its length it barely does."""
     A, B = procrustes_toy(n=8, angle=40.0, noise=0.0, random_state=0)
-    t = np.deg2rad(160.0)
+    np.testing.assert_allclose(np.linalg.norm(A, axis=1), 1.0, rtol=1e-6)
     wrong = B.copy()
-    wrong[0] = A[0] @ np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]]) * 3
+    wrong[0] = A[0] @ rotation_matrix(160.0)
     short = wrong.copy()
-    short[0] *= 0.1
+    short[0] *= 0.2
     pull_long = abs(rotation_angle(procrustes(A, wrong)) - 40.0)
     pull_short = abs(rotation_angle(procrustes(A, short)) - 40.0)
     assert pull_long > 5 * pull_short
