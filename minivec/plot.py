@@ -719,3 +719,18 @@ def plot_procrustes_toy(A: np.ndarray, fits: dict, title: str = "", highlight=No
     if title:
         fig.suptitle(title)
     return fig
+
+
+def move_legends_below(fig, ncols: int = 2):
+    """Move every axes legend of ``fig`` under its axes (below the x label), where it can
+    cover no data, and re-run the layout; e.g. ``move_legends_below(plot_histograms(...))``
+    when the histograms fill the whole width. Returns the Figure."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles, labels, fontsize=8, loc="upper center", ncols=ncols,
+                  bbox_to_anchor=(0.5, -0.16), frameon=False)
+    fig.tight_layout()
+    return fig

@@ -100,3 +100,14 @@ def test_figures_of_notebooks_03_04_have_titles_and_legends_off_the_panels(prepa
     assert len(fig.axes) == 2 and all(ax.get_title() for ax in fig.axes)
     _legends_avoid_data(fig)
     plt.close("all")
+
+
+def test_move_legends_below_takes_histogram_legends_off_the_data(rng):
+    from minivec.plot import move_legends_below, plot_histograms
+
+    fig = plot_histograms({"true pairs": rng.normal(size=500), "shuffled": rng.normal(size=500)},
+                          xlabel="cosine", title="h")
+    assert move_legends_below(fig) is fig
+    _legends_avoid_data(fig)
+    assert len(fig.axes[0].get_legend().get_texts()) == 2
+    plt.close("all")
