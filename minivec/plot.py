@@ -49,9 +49,7 @@ def plot_history(history: list, title: str = "", fig=None):
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.grid(alpha=0.3)
         if ax.get_lines():
-            # below the panel: inside it the legend would cover the chance line or a bar
-            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2 - 0.6 / len(names)),
-                      frameon=False)
+            ax.legend(fontsize=8, loc="lower right")
     ax1.set_ylabel("cosine")
     ax2.set_ylabel("top-1 accuracy")
     if title:
