@@ -694,7 +694,8 @@ def plot_procrustes_toy(A: np.ndarray, fits: dict, title: str = "", highlight=No
         mapped = A @ np.asarray(W, float)
         for t in targets:
             ax.annotate("", xy=t, xytext=(0, 0),
-                        arrowprops=dict(arrowstyle="-|>", color="tab:orange", alpha=0.35, lw=1))
+                        arrowprops={"arrowstyle": "-|>", "color": "tab:orange", "alpha": 0.35,
+                                    "lw": 1})
         for p, t in zip(mapped, targets):
             ax.plot(*np.transpose([p, t]), color="0.5", lw=0.8)
         ax.scatter(*A.T, s=40, facecolors="none", edgecolors="0.5", label="A (before the map)")

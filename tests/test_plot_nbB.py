@@ -1,20 +1,25 @@
 """Helpers of notebooks 03-05: the incremental relative-agreement curve, the 2-D Procrustes
 toy, and the figures of those notebooks (titles, labelled axes, legends off the data)."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from minivec import anchor_ensemble, evaluate, procrustes  # noqa: E402
-from minivec.diagnostics import (procrustes_toy, relative_agreement_curve,  # noqa: E402
-                                 relative_scores, relative_top1, rotation_angle,
-                                 rotation_matrix)
-from minivec.plot import (plot_map_scores, plot_procrustes_toy,  # noqa: E402
-                          plot_relative_agreement, plot_relative_profiles)
+from minivec import anchor_ensemble, evaluate, procrustes
+from minivec.diagnostics import (
+    procrustes_toy,
+    relative_agreement_curve,
+    relative_scores,
+    relative_top1,
+    rotation_angle,
+    rotation_matrix,
+)
+from minivec.plot import (
+    plot_map_scores,
+    plot_procrustes_toy,
+    plot_relative_agreement,
+    plot_relative_profiles,
+)
 
 
 @pytest.fixture(scope="module")
