@@ -424,8 +424,9 @@ def plot_relative_profiles(R_A: np.ndarray, R_B: np.ndarray, texts: list,
             ax.grid(alpha=0.3)
             if j == 0:
                 ax.set_ylabel("relative coordinate")
-            if i == 0 and j == m - 1:
-                ax.legend(fontsize=8, loc="best")
+    handles, labels = subs[0].axes[0].get_legend_handles_labels()
+    # One legend for the whole figure, in its own row under the panels: it covers no line.
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=12, fontweight="bold")
     return fig
@@ -476,7 +477,16 @@ def plot_relative_agreement(sizes, top1, mean_rank, pool_size: int, mean_rank_sh
         ax3.set_ylim(0, 1)
         ax3.set_ylabel("fraction of centroids matched correctly")
         ax3.set_title("Quality of each added run (oracle)", fontsize=10)
-    return _finish(fig, axes, "ensemble size s (anchor runs)", title, fig.suptitle)
+    for ax in axes:
+        ax.set_xlabel("ensemble size s (anchor runs)")
+        ax.grid(alpha=0.3)
+        # Below the axes, outside the data area: the chance lines run along the top and the
+        # bottom of the first two panels, where a legend inside would cover them.
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 
 def plot_histograms(samples: dict, xlabel: str, title: str = "", bins: int = 50,
@@ -517,13 +527,14 @@ def plot_map_scores(scores: dict, title: str = ""):
     names = list(scores)
     pool = next(iter(scores.values())).pool_size
     y = np.arange(len(names))
-    fig, axes = plt.subplots(1, 3, figsize=(13, 0.55 * len(names) + 1.8), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 0.55 * len(names) + 2.2), sharey=True,
+                             layout="constrained")
     panels = (("mean_cosine", "mean cosine to true pair", "tab:blue"),
               ("top1", "top-1 accuracy", "tab:green"),
               ("mean_rank", "mean rank of true pair (log)", "tab:purple"))
     for ax, (key, label, color) in zip(axes, panels):
         vals = np.array([getattr(scores[n], key) for n in names], float)
-        ax.barh(y, vals, color=color, alpha=0.8, label=label)
+        ax.barh(y, vals, color=color, alpha=0.8)
         for yi, v in zip(y, vals):
             ax.text(v, yi, f" {v:.3f}" if key != "mean_rank" else f" {v:.1f}",
                     va="center", fontsize=8)
@@ -531,8 +542,8 @@ def plot_map_scores(scores: dict, title: str = ""):
         ax.grid(axis="x", alpha=0.3)
         if key == "mean_rank":
             ax.set_xscale("log")
-            ax.axvline((pool + 1) / 2, ls=":", color="0.4", label="chance")
-            ax.legend(fontsize=8, loc="lower right")
+            chance = ax.axvline((pool + 1) / 2, ls=":", color="0.4",
+                                label=f"chance (random ranking, {(pool + 1) / 2:.0f})")
             ax.set_xlim(0.8, pool * 1.5)
         elif key == "top1":
             ax.set_xlim(0, 1.15)
@@ -540,8 +551,9 @@ def plot_map_scores(scores: dict, title: str = ""):
             ax.set_xlim(min(0, vals.min()) - 0.02, 1.0)
     axes[0].set_yticks(y, names)
     axes[0].invert_yaxis()
+    # In its own row under the panels: inside a panel it would cover the chance line or a bar.
+    fig.legend(handles=[chance], loc="outside lower right", fontsize=8, frameon=False)
     fig.suptitle((title + ": " if title else "") + f"held-out pairs, pool of {pool} candidates")
-    fig.tight_layout()
     return fig
 
 
@@ -559,7 +571,7 @@ def plot_stage_bars(history: list, title: str = ""):
     names = {"initial": "initial map", "refine1": "after Refine-1", "refine2": "after Refine-2"}
     metrics = (("mean_cosine", "mean cosine\n(held out)"), ("top1", "top-1\n(held out)"),
                ("nn_cosine", "nearest-B cosine\n(unsupervised, no pairs)"))
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(8, 4.4), layout="constrained")
     width = 0.8 / max(1, len(stages))
     for j, s in enumerate(stages):
         vals = [last[s][k] for k, _ in metrics]
@@ -574,11 +586,11 @@ def plot_stage_bars(history: list, title: str = ""):
     ax.set_ylabel("value")
     ax.set_ylim(0, 1.08)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    # in its own row under the axes: inside, a tall bar could run under it
+    fig.legend(loc="outside lower center", ncols=len(stages), fontsize=8, frameon=False)
     pool = last[stages[0]].get("pool_size") if stages else None
     ax.set_title((title + ": " if title else "") + "end of each stage"
                  + (f" (top-1 among {pool} pairs)" if pool else ""))
-    fig.tight_layout()
     return fig
 
 
@@ -670,5 +682,67 @@ def plot_anchor_diagnostics(summaries: dict, title: str = ""):
     for ax in axes:
         ax.legend(fontsize=8)
     fig.suptitle(title or "Anchor runs per level: matched fraction, objective, margin")
+    fig.tight_layout()
+    return fig
+
+
+def plot_procrustes_toy(A: np.ndarray, fits: dict, title: str = "", highlight=None):
+    """Procrustes in two dimensions: points, their targets, and the fitted rotation.
+
+    A: (n, 2) source points. fits: {panel title: (targets, W)}, targets (n, 2) and W the
+    2 x 2 map fitted to (A, targets); one panel each. A panel shows A (hollow grey), the
+    targets (orange squares) and A W (blue dots), a thin line from each mapped point to its
+    target (the residual Procrustes minimises), and each target's arrow from the origin (its
+    length is its weight in A^T B). highlight: optional row index whose target is ringed in
+    red in every panel (e.g. the pair a panel changes). Returns the Figure.
+    """
+    A = np.asarray(A, float)
+    m = len(fits)
+    fig, axes = plt.subplots(1, m, figsize=(4.6 * m, 4.9), layout="constrained", squeeze=False)
+    axes = axes[0]
+    reach = max(np.abs(A).max(), *(np.abs(np.asarray(t, float)).max() for t, _ in fits.values()))
+    lim = 1.15 * reach
+    for ax, (name, (targets, W)) in zip(axes, fits.items()):
+        targets = np.asarray(targets, float)
+        mapped = A @ np.asarray(W, float)
+        for t in targets:
+            ax.annotate("", xy=t, xytext=(0, 0),
+                        arrowprops={"arrowstyle": "-|>", "color": "tab:orange", "alpha": 0.35,
+                                    "lw": 1})
+        for p, t in zip(mapped, targets):
+            ax.plot(*np.transpose([p, t]), color="0.5", lw=0.8)
+        ax.scatter(*A.T, s=40, facecolors="none", edgecolors="0.5", label="A (before the map)")
+        ax.scatter(*targets.T, s=40, marker="s", color="tab:orange", label="target in B")
+        ax.scatter(*mapped.T, s=25, color="tab:blue", label="A W (mapped)")
+        if highlight is not None:
+            ax.scatter(*targets[highlight], s=160, facecolors="none", edgecolors="tab:red",
+                       lw=1.5, label=f"target of pair {highlight}")
+        ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+        ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("coordinate 1")
+        ax.set_ylabel("coordinate 2")
+    handles, labels = axes[0].get_legend_handles_labels()
+    # In its own row under the panels, so that it covers no point.
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def move_legends_below(fig, ncols: int = 2):
+    """Move every axes legend of ``fig`` under its axes (below the x label), where it can
+    cover no data, and re-run the layout; e.g. ``move_legends_below(plot_histograms(...))``
+    when the histograms fill the whole width. Returns the Figure."""
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles, labels, fontsize=8, loc="upper center", ncols=ncols,
+                  bbox_to_anchor=(0.5, -0.16), frameon=False)
     fig.tight_layout()
     return fig
