@@ -390,3 +390,27 @@ def rotation_angle(W: np.ndarray) -> float:
     if W.shape != (2, 2):
         raise ValueError(f"rotation_angle needs a 2 x 2 map, got shape {W.shape}")
     return float(np.degrees(np.arctan2(W[0, 1], W[0, 0])))
+
+
+def truth_vs_found(summaries: list, rtol: float = 1e-9) -> dict:
+    """Does the QAP objective prefer the true matching? Counts over anchor runs (*oracle*).
+
+    summaries: one dict per anchor run from ``anchor_run_summary(run, W_true)``; each holds
+    the objective the 2-opt search found (``objective``) and that of the oracle's one-to-one
+    matching (``assignment_objective``). A run counts as "equal" when the two agree within
+    rtol relative, |truth - found| <= rtol * |found| (the search found the truth, or a matching
+    that scores exactly as well); otherwise as "truth_higher" (the truth scores more: the
+    search missed it, a failure that more restarts or a better solver could fix) or
+    "truth_lower" (the objective itself prefers a wrong matching, which no search can fix).
+    Returns {"truth_higher": int, "equal": int, "truth_lower": int}.
+    """
+    if not 0 <= rtol < 1:
+        raise ValueError(f"rtol must be in [0, 1), got {rtol}")
+    counts = {"truth_higher": 0, "equal": 0, "truth_lower": 0}
+    for s in summaries:
+        truth, found = float(s["assignment_objective"]), float(s["objective"])
+        if abs(truth - found) <= rtol * abs(found):
+            counts["equal"] += 1
+        else:
+            counts["truth_higher" if truth > found else "truth_lower"] += 1
+    return counts

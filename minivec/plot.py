@@ -678,7 +678,9 @@ def plot_anchor_diagnostics(summaries: dict, title: str = ""):
         ax.grid(alpha=0.3)
     chance = np.mean([s["chance"] for rows in summaries.values() for s in rows])
     axes[0].axhline(chance, ls=":", color="0.4", label=f"chance (1/c = {chance:.2f})")
-    axes[1].axhline(0, ls="--", color="tab:red", label="truth scores as well as found")
+    axes[1].axhline(0, ls="--", color="tab:red",
+                    label="0: truth scores as found\n(above: search missed it;\n"
+                          "below: objective prefers a wrong one)")
     for ax in axes:
         ax.legend(fontsize=8)
     fig.suptitle(title or "Anchor runs per level: matched fraction, objective, margin")

@@ -76,3 +76,22 @@ def test_neighbor_indegree_is_one_for_a_perfect_matching_and_flags_hubs(rng):
     share = neighbor_indegree(np.eye(50), X, hub, k=10)
     assert share.mean() == pytest.approx(1.0)
     assert share[-1] > 10 and share[-1] == share.max()
+
+
+def test_truth_vs_found_counts_the_three_cases_with_a_relative_tolerance(synthetic, prepared):
+    from minivec.diagnostics import anchor_run_summary, truth_vs_found
+
+    runs = [{"objective": 10.0, "assignment_objective": 10.0 + 1e-10},  # equal within 1e-9
+            {"objective": -4.0, "assignment_objective": -4.0},
+            {"objective": 10.0, "assignment_objective": 10.1},  # the search missed the truth
+            {"objective": 10.0, "assignment_objective": 9.0},   # the objective prefers a wrong one
+            {"objective": -4.0, "assignment_objective": -4.5}]
+    assert truth_vs_found(runs) == {"truth_higher": 1, "equal": 2, "truth_lower": 2}
+    assert truth_vs_found(runs, rtol=0.2) == {"truth_higher": 0, "equal": 5, "truth_lower": 0}
+    assert truth_vs_found([]) == {"truth_higher": 0, "equal": 0, "truth_lower": 0}
+    with pytest.raises(ValueError, match="rtol"):
+        truth_vs_found(runs, rtol=-1e-9)
+    # On real anchor runs every run lands in exactly one case
+    summaries = [anchor_run_summary(anchor_run(prepared.X_A, prepared.X_B, 6, 5, random_state=s),
+                                    synthetic.rotation) for s in range(3)]
+    assert sum(truth_vs_found(summaries).values()) == 3
