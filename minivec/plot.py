@@ -64,8 +64,9 @@ def plot_history(history: list, title: str = "", fig=None):
 def plot_refine_curves(curves: dict, title: str = ""):
     """Held-out mean cosine (left) and top-1 (right) against Refine-1 iterations, one line
     per start or method. curves: {label: [(iteration, Scores)]}, e.g. from
-    ``minivec.diagnostics.refine_curve``. Returns the Figure."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    ``minivec.diagnostics.refine_curve``. The legend sits under the two panels, where it
+    covers no curve. Returns the Figure."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
     for label, curve in curves.items():
         t = [i for i, _ in curve]
         line, = ax1.plot(t, [sc.mean_cosine for _, sc in curve], "-o", ms=3, label=label)
@@ -77,10 +78,14 @@ def plot_refine_curves(curves: dict, title: str = ""):
     ax2.set_ylim(-0.02, 1.02)
     for ax in (ax1, ax2):
         ax.set_xlabel("Refine-1 iteration (0 = the start)")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
         ax.grid(alpha=0.3)
-    ax2.legend(fontsize=8, loc="lower right")
+    ncol = min(len(curves), 3)
+    rows = -(-len(curves) // ncol)
+    fig.legend(*ax1.get_legend_handles_labels(), loc="lower center", ncol=ncol, fontsize=9,
+               frameon=False)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06 * rows + 0.02, 1, 1))
     return fig
 
 
