@@ -153,11 +153,13 @@ def plot_similarity_scatter(sim_A: np.ndarray, sim_B: np.ndarray, names=("A", "B
 def plot_correlation_bars(results: dict, title: str = "",
                           legend=("same texts (paired)", "shuffled texts (control)"),
                           xlabel: str = "encoder pair (A vs B)",
-                          ylabel: str = "correlation of pairwise cosines"):
+                          ylabel: str = "correlation of pairwise cosines",
+                          legend_below: bool = False):
     """Correlations per case, each against its control, as pairs of bars.
 
     results: {case label: (r, control r)}, e.g. from ``similarity_correlation`` with shuffle
-    False and True; legend names the two bars. Returns the Figure.
+    False and True; legend names the two bars; legend_below: put the legend under the axes
+    instead of inside them (for bars that reach the top corners). Returns the Figure.
     """
     labels = list(results)
     vals = np.array([results[k] for k in labels], dtype=float)
@@ -175,8 +177,13 @@ def plot_correlation_bars(results: dict, title: str = "",
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title or "Do two encoders agree on which texts are similar?")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    if legend_below:
+        fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8,
+                   frameon=False)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+    else:
+        ax.legend(fontsize=8)
+        fig.tight_layout()
     return fig
 
 
