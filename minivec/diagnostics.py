@@ -414,3 +414,24 @@ def truth_vs_found(summaries: list, rtol: float = 1e-9) -> dict:
         else:
             counts["truth_higher" if truth > found else "truth_lower"] += 1
     return counts
+
+
+def principal_axis_overlap(X_A: np.ndarray, X_B: np.ndarray, W: np.ndarray,
+                           m: int = 5) -> np.ndarray:
+    """How close the map W is to a signed permutation of the top m principal axes (*oracle*
+    when W is fitted on true pairs).
+
+    X_A: (n_A, d_A), X_B: (n_B, d_B) preprocessed pools; W: (d_A, d_B), e.g. supervised
+    Procrustes. Each of A's top m principal axes is mapped by W and compared with B's top m
+    axes. Returns (m,) float64: for each A axis, in order, the largest |cosine| with any of
+    B's top m axes. All near 1: the map only reorders and flips the top axes (a signed
+    permutation), so matching principal axes would find it; well below 1: each A axis is
+    spread over several of B's, a rotation among them.
+    """
+    m = check_int(m, "m", 1)
+    if m > min(X_A.shape[1], X_B.shape[1]):
+        raise ValueError(f"m = {m} exceeds the dimension of a space "
+                         f"({X_A.shape[1]} and {X_B.shape[1]})")
+    mapped = principal_axes(X_A, m) @ np.asarray(W, np.float64)
+    mapped /= np.linalg.norm(mapped, axis=1, keepdims=True)
+    return np.abs(mapped @ principal_axes(X_B, m).T).max(axis=1)

@@ -77,8 +77,9 @@ def plot_history(history: list, title: str = "", fig=None, stopped_at: int | Non
 def plot_refine_curves(curves: dict, title: str = ""):
     """Held-out mean cosine (left) and top-1 (right) against Refine-1 iterations, one line
     per start or method. curves: {label: [(iteration, Scores)]}, e.g. from
-    ``minivec.diagnostics.refine_curve``. Returns the Figure."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    ``minivec.diagnostics.refine_curve``. The legend sits under the two panels, where it
+    covers no curve. Returns the Figure."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.4))
     for label, curve in curves.items():
         t = [i for i, _ in curve]
         line, = ax1.plot(t, [sc.mean_cosine for _, sc in curve], "-o", ms=3, label=label)
@@ -90,10 +91,14 @@ def plot_refine_curves(curves: dict, title: str = ""):
     ax2.set_ylim(-0.02, 1.02)
     for ax in (ax1, ax2):
         ax.set_xlabel("Refine-1 iteration (0 = the start)")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
         ax.grid(alpha=0.3)
-    ax2.legend(fontsize=8, loc="lower right")
+    ncol = min(len(curves), 3)
+    rows = -(-len(curves) // ncol)
+    fig.legend(*ax1.get_legend_handles_labels(), loc="lower center", ncol=ncol, fontsize=9,
+               frameon=False)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06 * rows + 0.02, 1, 1))
     return fig
 
 
@@ -161,11 +166,13 @@ def plot_similarity_scatter(sim_A: np.ndarray, sim_B: np.ndarray, names=("A", "B
 def plot_correlation_bars(results: dict, title: str = "",
                           legend=("same texts (paired)", "shuffled texts (control)"),
                           xlabel: str = "encoder pair (A vs B)",
-                          ylabel: str = "correlation of pairwise cosines"):
+                          ylabel: str = "correlation of pairwise cosines",
+                          legend_below: bool = False):
     """Correlations per case, each against its control, as pairs of bars.
 
     results: {case label: (r, control r)}, e.g. from ``similarity_correlation`` with shuffle
-    False and True; legend names the two bars. Returns the Figure.
+    False and True; legend names the two bars; legend_below: put the legend under the axes
+    instead of inside them (for bars that reach the top corners). Returns the Figure.
     """
     labels = list(results)
     vals = np.array([results[k] for k in labels], dtype=float)
@@ -183,8 +190,13 @@ def plot_correlation_bars(results: dict, title: str = "",
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title or "Do two encoders agree on which texts are similar?")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    if legend_below:
+        fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8,
+                   frameon=False)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+    else:
+        ax.legend(fontsize=8)
+        fig.tight_layout()
     return fig
 
 

@@ -95,3 +95,21 @@ def test_truth_vs_found_counts_the_three_cases_with_a_relative_tolerance(synthet
     summaries = [anchor_run_summary(anchor_run(prepared.X_A, prepared.X_B, 6, 5, random_state=s),
                                     synthetic.rotation) for s in range(3)]
     assert sum(truth_vs_found(summaries).values()) == 3
+
+
+def test_principal_axis_overlap_is_one_for_a_signed_permutation_and_lower_for_a_rotation(rng):
+    from minivec.diagnostics import principal_axis_overlap
+
+    scales = np.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.5, 0.4, 0.3])
+    X_A = (rng.normal(size=(2000, 8)) * scales).astype(np.float32)
+    P = np.eye(8)[[1, 0, 2, 3, 4, 5, 6, 7]] * np.array([1, -1, 1, -1, 1, 1, 1, 1])
+    X_B = X_A @ P                                   # B's axes: A's, swapped and flipped
+    np.testing.assert_allclose(principal_axis_overlap(X_A, X_B, P, m=4), 1.0, atol=1e-6)
+    angle = np.pi / 4                               # turn A's top two axes into each other
+    R = np.eye(8)
+    R[:2, :2] = [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    overlap = principal_axis_overlap(X_A, X_B, R @ P, m=4)
+    assert overlap.shape == (4,)
+    assert overlap[:2].max() < 0.8 and overlap[2:].min() > 0.99
+    with pytest.raises(ValueError):
+        principal_axis_overlap(X_A, X_B, P, m=9)
