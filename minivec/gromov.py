@@ -12,7 +12,7 @@ their couplings, and a short Refine-1 probe from each is scored by Refine-1's ow
 this is repeated for a few independent clusterings (rounds) and the best probe is kept.
 Nothing here sees a pair. Between encoder families only a few restarts land near the true
 correspondence, usually among the first few by agreement, and for some clusterings none
-does: hence the probes and the rounds (notebook 09, section 4, shows the restarts).
+does: hence the probes and the rounds (notebook 09, section 3, shows the restarts).
 """
 
 from __future__ import annotations
