@@ -316,3 +316,25 @@ def orthogonality_gap(W: np.ndarray) -> float:
     W = np.asarray(W, np.float64)
     G = W.T @ W if W.shape[0] >= W.shape[1] else W @ W.T
     return float(np.linalg.norm(G - np.eye(len(G))) / np.sqrt(len(G)))
+
+
+#: The three outcomes of ``truth_versus_found``, in the order a table lists them.
+VERDICTS = ("truth higher", "equal", "truth lower")
+
+
+def truth_versus_found(found: float, truth: float, rtol: float = 1e-9) -> str:
+    """How the QAP objective of the true matching compares with the one the search found
+    (*oracle*: ``truth`` comes from true pairs, e.g. ``anchor_run_summary(...)
+    ["assignment_objective"]``; ``found`` is ``run.qap.objective``). Two floats in, one of
+    ``VERDICTS`` out:
+
+    - "truth higher": the true matching scores higher, so the search missed it (more restarts
+      or a better solver could help);
+    - "equal": the two agree within ``rtol`` of |found| (relative), which in practice means the
+      search found the true matching itself;
+    - "truth lower": the objective ranks a wrong matching above the truth, so no better solver
+      could fix the matching.
+    """
+    if abs(truth - found) <= rtol * max(abs(found), abs(truth)):
+        return "equal"
+    return "truth higher" if truth > found else "truth lower"

@@ -70,3 +70,26 @@ def test_neighbor_indegree_is_one_for_a_perfect_matching_and_flags_hubs(rng):
     share = neighbor_indegree(np.eye(50), X, hub, k=10)
     assert share.mean() == pytest.approx(1.0)
     assert share[-1] > 10 and share[-1] == share.max()
+
+
+def test_truth_versus_found_has_three_outcomes_with_a_relative_tolerance():
+    from minivec.diagnostics import VERDICTS, truth_versus_found
+
+    assert truth_versus_found(10.0, 10.0) == "equal"
+    assert truth_versus_found(10.0, 10.0 * (1 + 1e-12)) == "equal"  # rounding, not a difference
+    assert truth_versus_found(10.0, 10.1) == "truth higher"
+    assert truth_versus_found(10.0, 9.9) == "truth lower"
+    assert truth_versus_found(-10.0, -9.9) == "truth higher"
+    assert truth_versus_found(10.0, 10.0 + 1e-6, rtol=1e-3) == "equal"
+    assert set(VERDICTS) == {"truth higher", "equal", "truth lower"}
+
+
+def test_truth_versus_found_is_equal_when_the_search_finds_the_true_matching(synthetic, prepared):
+    from minivec.diagnostics import anchor_run_summary, truth_versus_found
+
+    run = anchor_run(prepared.X_A, prepared.X_B, n_clusters=6, restarts=20, random_state=0)
+    s = anchor_run_summary(run, synthetic.rotation)
+    if s["assignment_fraction"] == 1.0:  # the oracle's matching is the one found
+        assert truth_versus_found(s["objective"], s["assignment_objective"]) == "equal"
+    else:
+        assert truth_versus_found(s["objective"], s["assignment_objective"]) != "equal"
