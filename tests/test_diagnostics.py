@@ -93,3 +93,18 @@ def test_truth_versus_found_is_equal_when_the_search_finds_the_true_matching(syn
         assert truth_versus_found(s["objective"], s["assignment_objective"]) == "equal"
     else:
         assert truth_versus_found(s["objective"], s["assignment_objective"]) != "equal"
+
+
+def test_neighbor_overlap_is_one_for_the_same_picture_and_near_chance_for_unrelated_ones():
+    from minivec.diagnostics import neighbor_overlap
+
+    rng = np.random.default_rng(0)
+    P = rng.normal(size=(400, 2))
+    R = random_orthogonal(2, random_state=0)
+    assert neighbor_overlap(P, 3 * P @ R + 1, k=10) == pytest.approx(1.0)  # distances kept
+    unrelated = neighbor_overlap(P, rng.normal(size=(400, 5)), k=10)
+    assert unrelated < 0.1  # chance is 10 / 399
+    noisy = neighbor_overlap(P, P + 0.05 * rng.normal(size=P.shape), k=10)
+    assert unrelated < noisy < 1.0
+    with pytest.raises(ValueError):
+        neighbor_overlap(P, P[:10])
