@@ -706,7 +706,7 @@ def plot_pipeline(title: str = "The mini-vec2vec pipeline, and the notebook that
             start, end = (x0 + w / 2, y0), (x1 + w / 2, y1 + h)
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16,
                                      lw=1.5, color="0.2"))
-    ax.text(0.2, 2.55, "in: unpaired pools X_A and X_B (no pair is ever used)", fontsize=8.5,
+    ax.text(0.2, 2.55, "in: unpaired pools X_A and X_B (no pair is used to fit)", fontsize=8.5,
             color="0.3")
     ax.add_patch(FancyArrowPatch((rows[-1][0], rows[-1][1] + h / 2), (0.35, rows[-1][1] + h / 2),
                                  arrowstyle="-|>", mutation_scale=16, lw=1.5, color="0.2"))
