@@ -435,3 +435,49 @@ def principal_axis_overlap(X_A: np.ndarray, X_B: np.ndarray, W: np.ndarray,
     mapped = principal_axes(X_A, m) @ np.asarray(W, np.float64)
     mapped /= np.linalg.norm(mapped, axis=1, keepdims=True)
     return np.abs(mapped @ principal_axes(X_B, m).T).max(axis=1)
+
+
+#: The three outcomes of ``truth_versus_found``, in the order a table lists them.
+VERDICTS = ("truth higher", "equal", "truth lower")
+
+
+def truth_versus_found(found: float, truth: float, rtol: float = 1e-9) -> str:
+    """How the QAP objective of the true matching compares with the one the search found
+    (*oracle*: ``truth`` comes from true pairs, e.g. ``anchor_run_summary(...)
+    ["assignment_objective"]``; ``found`` is ``run.qap.objective``). Two floats in, one of
+    ``VERDICTS`` out:
+
+    - "truth higher": the true matching scores higher, so the search missed it (more restarts
+      or a better solver could help);
+    - "equal": the two agree within ``rtol`` of |found| (relative), which in practice means the
+      search found the true matching itself;
+    - "truth lower": the objective ranks a wrong matching above the truth, so no better solver
+      could fix the matching.
+    """
+    if abs(truth - found) <= rtol * max(abs(found), abs(truth)):
+        return "equal"
+    return "truth higher" if truth > found else "truth lower"
+
+
+def neighbor_overlap(P: np.ndarray, Q: np.ndarray, k: int = 10) -> float:
+    """How far two pictures of the same items agree on who is near whom.
+
+    P: (n, d_P) and Q: (n, d_Q) float, row i of both the same item (e.g. 2-D UMAP coordinates
+    of the same sentences from two encoders, or their embeddings). For each row, its k
+    nearest other rows by Euclidean distance in P and in Q; returns the mean fraction shared,
+    in [0, 1]: 1 when the neighbourhoods agree, about k / (n - 1) for unrelated pictures.
+    """
+    P, Q = np.asarray(P, np.float64), np.asarray(Q, np.float64)
+    if len(P) != len(Q):
+        raise ValueError(f"P and Q need the same rows, got {len(P)} and {len(Q)}")
+    k = check_int(k, "k", 1, len(P) - 1)
+
+    def knn(X):
+        sq = np.einsum("ij,ij->i", X, X)
+        D = sq[:, None] + sq[None, :] - 2 * X @ X.T
+        np.fill_diagonal(D, np.inf)
+        return np.argpartition(D, k - 1, axis=1)[:, :k]
+
+    a, b = knn(P), knn(Q)
+    shared = [len(np.intersect1d(x, y, assume_unique=True)) for x, y in zip(a, b)]
+    return float(np.mean(shared) / k)

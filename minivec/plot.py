@@ -758,5 +758,65 @@ def move_legends_below(fig, ncols: int = 2):
         handles, labels = ax.get_legend_handles_labels()
         ax.legend(handles, labels, fontsize=8, loc="upper center", ncols=ncols,
                   bbox_to_anchor=(0.5, -0.16), frameon=False)
+
+
+#: The pipeline's steps as drawn by ``plot_pipeline``: (label, detail, notebook that teaches it).
+PIPELINE_STEPS = (
+    ("preprocess", "centre each space,\nunit-length rows", "00"),
+    ("anchor runs x s", "k-means on A and on B,\nQAP matches the centroids", "02"),
+    ("relative\nrepresentations", "each row: its cosines\nto the matched centroids", "03"),
+    ("pseudo-pairs", "each A row: mean of its k\nnearest B rows, in relative space", "03"),
+    ("Procrustes", "best rotation for the\npseudo-pairs: initial map", "04"),
+    ("Refine-1 x T", "map, pair with k' nearest B,\nProcrustes, smooth by alpha", "05"),
+    ("Refine-2", "c' clusters, Procrustes\non the centroids, smooth", "05"),
+)
+
+
+def plot_pipeline(title: str = "The mini-vec2vec pipeline, and the notebook that teaches each step"):
+    """The method's steps as boxes joined by arrows, in two rows that fit a notebook's width.
+
+    Each box holds a step's name, what it does in a few words, and the notebook that teaches
+    it (``PIPELINE_STEPS``). The first row ends at the initial map; the second row is the
+    refinement. Returns the Figure.
+    """
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    ax.set_xlim(0, 11)
+    ax.set_ylim(0.2, 4.5)
+    ax.axis("off")
+    w, h = 2.3, 1.45
+    rows = ([(0.2 + 2.75 * i, 2.85) for i in range(4)]
+            + [(0.2 + 2.75 * i, 0.55) for i in (3, 2, 1)])  # second row runs right to left
+    colors = ["0.85", "#c6dbef", "#c6dbef", "#fdd0a2", "#fdd0a2", "#c7e9c0", "#c7e9c0"]
+    for (label, detail, nb), (x, y), color in zip(PIPELINE_STEPS, rows, colors):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04", fc=color,
+                                    ec="0.3", lw=1.2))
+        ax.text(x + w / 2, y + h - 0.12, label, ha="center", va="top", fontsize=10.5,
+                fontweight="bold")
+        ax.text(x + w / 2, y + 0.42, detail, ha="center", va="center", fontsize=8.3)
+        ax.text(x + w - 0.06, y + 0.06, f"notebook {nb}", ha="right", va="bottom",
+                fontsize=7.5, color="0.25", style="italic")
+    for (x0, y0), (x1, y1) in zip(rows[:-1], rows[1:]):
+        if y0 == y1:  # along a row
+            start = (x0 + w, y0 + h / 2) if x1 > x0 else (x0, y0 + h / 2)
+            end = (x1, y1 + h / 2) if x1 > x0 else (x1 + w, y1 + h / 2)
+        else:  # down to the next row
+            start, end = (x0 + w / 2, y0), (x1 + w / 2, y1 + h)
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16,
+                                     lw=1.5, color="0.2"))
+    ax.text(0.2, 2.55, "in: unpaired pools X_A and X_B (no pair is used to fit)", fontsize=8.5,
+            color="0.3")
+    ax.add_patch(FancyArrowPatch((rows[-1][0], rows[-1][1] + h / 2), (0.35, rows[-1][1] + h / 2),
+                                 arrowstyle="-|>", mutation_scale=16, lw=1.5, color="0.2"))
+    ax.text(1.55, rows[-1][1] + h / 2 + 0.12, "out: the map W", ha="center", va="bottom",
+            fontsize=9)
+    handles = [plt.Rectangle((0, 0), 1, 1, fc=c, ec="0.3") for c in
+               ("0.85", "#c6dbef", "#fdd0a2", "#c7e9c0")]
+    ax.legend(handles, ["step 0: preprocess", "steps 1-2: anchors, relative space",
+                        "step 3: the initial map", "steps 4-5: refinement"],
+              loc="upper center", ncol=4, fontsize=8.5, frameon=False,
+              bbox_to_anchor=(0.5, 0.06))
+    ax.set_title(title, fontsize=12)
     fig.tight_layout()
     return fig

@@ -113,3 +113,41 @@ def test_principal_axis_overlap_is_one_for_a_signed_permutation_and_lower_for_a_
     assert overlap[:2].max() < 0.8 and overlap[2:].min() > 0.99
     with pytest.raises(ValueError):
         principal_axis_overlap(X_A, X_B, P, m=9)
+
+
+def test_truth_versus_found_has_three_outcomes_with_a_relative_tolerance():
+    from minivec.diagnostics import VERDICTS, truth_versus_found
+
+    assert truth_versus_found(10.0, 10.0) == "equal"
+    assert truth_versus_found(10.0, 10.0 * (1 + 1e-12)) == "equal"  # rounding, not a difference
+    assert truth_versus_found(10.0, 10.1) == "truth higher"
+    assert truth_versus_found(10.0, 9.9) == "truth lower"
+    assert truth_versus_found(-10.0, -9.9) == "truth higher"
+    assert truth_versus_found(10.0, 10.0 + 1e-6, rtol=1e-3) == "equal"
+    assert set(VERDICTS) == {"truth higher", "equal", "truth lower"}
+
+
+def test_truth_versus_found_is_equal_when_the_search_finds_the_true_matching(synthetic, prepared):
+    from minivec.diagnostics import anchor_run_summary, truth_versus_found
+
+    run = anchor_run(prepared.X_A, prepared.X_B, n_clusters=6, restarts=20, random_state=0)
+    s = anchor_run_summary(run, synthetic.rotation)
+    if s["assignment_fraction"] == 1.0:  # the oracle's matching is the one found
+        assert truth_versus_found(s["objective"], s["assignment_objective"]) == "equal"
+    else:
+        assert truth_versus_found(s["objective"], s["assignment_objective"]) != "equal"
+
+
+def test_neighbor_overlap_is_one_for_the_same_picture_and_near_chance_for_unrelated_ones():
+    from minivec.diagnostics import neighbor_overlap
+
+    rng = np.random.default_rng(0)
+    P = rng.normal(size=(400, 2))
+    R = random_orthogonal(2, random_state=0)
+    assert neighbor_overlap(P, 3 * P @ R + 1, k=10) == pytest.approx(1.0)  # distances kept
+    unrelated = neighbor_overlap(P, rng.normal(size=(400, 5)), k=10)
+    assert unrelated < 0.1  # chance is 10 / 399
+    noisy = neighbor_overlap(P, P + 0.05 * rng.normal(size=P.shape), k=10)
+    assert unrelated < noisy < 1.0
+    with pytest.raises(ValueError):
+        neighbor_overlap(P, P[:10])
