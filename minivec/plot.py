@@ -117,7 +117,7 @@ def plot_umap_pair(coords_A: np.ndarray, coords_B: np.ndarray, labels: np.ndarra
     labels = np.asarray(labels)
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.6))
     for ax, XY, name in zip(axes, (coords_A, coords_B), names):
-        for t, topic in enumerate(topics):
+        for t in range(len(topics)):
             m = labels == t
             ax.scatter(XY[m, 0], XY[m, 1], s=4, alpha=0.6, color=plt.cm.tab10(t))
         if highlight is not None:
@@ -772,7 +772,8 @@ PIPELINE_STEPS = (
 )
 
 
-def plot_pipeline(title: str = "The mini-vec2vec pipeline, and the notebook that teaches each step"):
+def plot_pipeline(
+        title: str = "The mini-vec2vec pipeline, and the notebook that teaches each step"):
     """The method's steps as boxes joined by arrows, in two rows that fit a notebook's width.
 
     Each box holds a step's name, what it does in a few words, and the notebook that teaches

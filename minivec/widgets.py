@@ -19,8 +19,8 @@ import base64
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from io import BytesIO
-from typing import Callable
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
