@@ -397,22 +397,20 @@ def truth_vs_found(summaries: list, rtol: float = 1e-9) -> dict:
 
     summaries: one dict per anchor run from ``anchor_run_summary(run, W_true)``; each holds
     the objective the 2-opt search found (``objective``) and that of the oracle's one-to-one
-    matching (``assignment_objective``). A run counts as "equal" when the two agree within
-    rtol relative, |truth - found| <= rtol * |found| (the search found the truth, or a matching
-    that scores exactly as well); otherwise as "truth_higher" (the truth scores more: the
-    search missed it, a failure that more restarts or a better solver could fix) or
-    "truth_lower" (the objective itself prefers a wrong matching, which no search can fix).
+    matching (``assignment_objective``). Each run is judged by ``truth_versus_found``: "equal"
+    when the two agree within rtol relative (the search found the truth, or a matching that
+    scores exactly as well); otherwise "truth_higher" (the truth scores more: the search
+    missed it, a failure that more restarts or a better solver could fix) or "truth_lower"
+    (the objective itself prefers a wrong matching, which no search can fix).
     Returns {"truth_higher": int, "equal": int, "truth_lower": int}.
     """
     if not 0 <= rtol < 1:
         raise ValueError(f"rtol must be in [0, 1), got {rtol}")
-    counts = {"truth_higher": 0, "equal": 0, "truth_lower": 0}
+    counts = dict.fromkeys((v.replace(" ", "_") for v in VERDICTS), 0)
     for s in summaries:
-        truth, found = float(s["assignment_objective"]), float(s["objective"])
-        if abs(truth - found) <= rtol * abs(found):
-            counts["equal"] += 1
-        else:
-            counts["truth_higher" if truth > found else "truth_lower"] += 1
+        verdict = truth_versus_found(float(s["objective"]), float(s["assignment_objective"]),
+                                     rtol)
+        counts[verdict.replace(" ", "_")] += 1
     return counts
 
 
