@@ -758,6 +758,8 @@ def move_legends_below(fig, ncols: int = 2):
         handles, labels = ax.get_legend_handles_labels()
         ax.legend(handles, labels, fontsize=8, loc="upper center", ncols=ncols,
                   bbox_to_anchor=(0.5, -0.16), frameon=False)
+    fig.tight_layout()
+    return fig
 
 
 #: The pipeline's steps as drawn by ``plot_pipeline``: (label, detail, notebook that teaches it).
