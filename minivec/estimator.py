@@ -37,7 +37,7 @@ from .transport import DEFAULT_TAU, check_tau
 #: different encoder families): the Gromov-Wasserstein start, then Refine-1 by entropic transport
 #: at alpha = 1 for T = 60 iterations (the length tried on the development pair MiniLM-L3 ->
 #: e5-small; all 60 run, since the straightness test was calibrated on the sampled Refine-1) and no
-#: Refine-2 (a round of it lowered held-out top-1 between families, from about 0.93 to 0.88).
+#: Refine-2 (between families a round of it lowered held-out top-1).
 METHODS = {"paper": {}, "symmetric": {"symmetric": True},
            "gw-transport": {"init": "gw", "matching": "transport", "alpha": 1.0,
                             "n_iter": 60, "tol": None, "refine_clusters": 0}}
@@ -211,9 +211,8 @@ class MiniVec2Vec(BaseEstimator):
         # One helper thread works beside the refinements: first Refine-2's k-means on A (it
         # needs no map), then the scores of the recorded maps before the last. Under
         # parallel_blocks it runs on one BLAS thread and scores serially, so its numbers never
-        # depend on timing. On the classroom subset it took the explorer's default fit from
-        # 0.75 s to 0.66 s; scoring the last map here, on every core, instead of waiting for
-        # the helper to reach it, took a T = 25 fit from 0.89 s to 0.79 s on a later machine.
+        # depend on timing. The last map is scored here instead, on every core, since nothing
+        # is left to overlap with it.
         # The helper is shut down (queued work dropped, running work awaited) inside
         # parallel_blocks even on an error, so that it never sees the BLAS limit change.
         helper = ThreadPoolExecutor(1)

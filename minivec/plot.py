@@ -68,7 +68,8 @@ def plot_history(history: list, title: str = "", fig=None, stopped_at: int | Non
     if title:
         fig.suptitle(title)
     # Fixed margins rather than tight_layout, which draws the whole figure once more to
-    # measure its text: 40 ms of the explorer's redraw. The bottom margin holds the legends.
+    # measure its text (the explorer redraws this figure often). The bottom margin holds the
+    # legends.
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.3, top=0.86 if title else 0.91,
                         wspace=0.22)
     return fig

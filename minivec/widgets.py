@@ -227,10 +227,9 @@ def _fmt(v) -> str:
 #: takes about a second on the classroom subset on a quiet two-core machine
 #: (``benchmarks/bench_explorer.py`` times it, the figure's PNG included; its results are in
 #: ``benchmarks/RESULTS.md``). The twenty Procrustes SVDs and neighbour searches of Refine-1
-#: and the PNG are most of it. n_s = 500 halves the searches of n_s = 1,000; held-out top-1
-#: at T = 20 was no lower with it (0.48 and 0.37 against 0.43 and 0.32, seeds 0 and 1),
-#: measured after the choice. n_s starts at 500: Refine-1's Procrustes needs at least as many
-#: sampled rows as the 384 dimensions (``MiniVec2Vec`` refuses fewer).
+#: and the PNG are most of it; n_s = 500 halves the searches of n_s = 1,000. n_s starts at
+#: 500: Refine-1's Procrustes needs at least as many sampled rows as the 384 dimensions
+#: (``MiniVec2Vec`` refuses fewer).
 EXPLORER_SLIDERS = {
     "n_runs": ("anchor runs s", 30, 1, 40, 1),
     "n_clusters": ("anchor clusters c", 20, 4, 60, 1),
