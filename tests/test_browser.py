@@ -78,6 +78,11 @@ def lab(tmp_path_factory):
                                    "language": "python"}
     NotebookClient(demo, timeout=120, kernel_name="python3").execute()
     nbformat.write(demo, root / "notebooks" / "stored" / "panel_demo.ipynb")
+    # Render every cell, not only those in view (JupyterLab 4 windows long notebooks by
+    # default), so that the tests can read outputs wherever they are in the notebook.
+    tracker = root / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     shots = tmp_path_factory.mktemp("screenshots")
     print(f"\nscreenshots: {shots}")
     port = _free_port()
@@ -86,7 +91,8 @@ def lab(tmp_path_factory):
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
          f"--port={port}", "--ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=",
          "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root / 'notebooks'}",
-         "--LabApp.news_url=", "--LabServerApp.extension_manager=readonly"],
+         "--LabApp.news_url=", "--LabServerApp.extension_manager=readonly",
+         f"--LabApp.user_settings_dir={root / 'settings'}"],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MPLBACKEND": "agg"})
     url = f"http://127.0.0.1:{port}"
     try:
