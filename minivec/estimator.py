@@ -340,10 +340,12 @@ class MiniVec2Vec(BaseEstimator):
         params = {p: getattr(self, p) for p in _START_PARAMS[self.init]}
         if not isinstance(self.random_state, numbers.Integral):
             memory = check_memory(None)
-        digest = hashlib.blake2b(repr((X_A.shape, X_B.shape)).encode(), digest_size=16)
-        digest.update(X_A.tobytes())
-        digest.update(X_B.tobytes())
-        key = digest.hexdigest()
+        key = None  # without a cache folder nothing is stored, so the pools need no digest
+        if getattr(memory, "location", True) is not None:  # any other cache gets a key
+            digest = hashlib.blake2b(repr((X_A.shape, X_B.shape)).encode(), digest_size=16)
+            digest.update(X_A.tobytes())
+            digest.update(X_B.tobytes())
+            key = digest.hexdigest()
         runs, gw = memory.cache(_fit_start, ignore=["X_A", "X_B", "n_jobs", "verbose"])(
             key, X_A, X_B, seed, self.init, params, self.n_jobs, self.verbose)
         if gw is not None:
