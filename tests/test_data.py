@@ -221,6 +221,8 @@ def test_sotu_split_and_held_out_pairs(sotu):
     np.testing.assert_array_equal(again[0], p.rows_eval)
     assert p.topics == SOTU_PERIODS and "State of the Union" in p.description
     assert ladder(1, subset=True, path=sotu).X_A.shape == (3000, 384)
+    with pytest.raises(DataError, match="UMAP coordinates ship with U.S. State of the Union"):
+        load_umap(sotu)
 
 
 def test_sotu_sentences_match_the_installed_package(sotu):

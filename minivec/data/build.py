@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from .corpus import CORPORA, CorpusSource
 
 SPLIT_SEED = 0
-N_EVAL = 8192
+N_EVAL = CORPORA["bbc"].n_eval  # held-out pairs of BBC News; each corpus sets its own
 BUILD_COMMAND = "python -m minivec.data build"
 
 

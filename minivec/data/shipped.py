@@ -1,4 +1,4 @@
-"""Load the real embeddings shipped in ``data/`` and the ladder of alignment problems."""
+"""Load the real embeddings shipped in ``data/`` and ``data/sotu/``, and the ladder of problems."""
 
 from __future__ import annotations
 
@@ -92,8 +92,12 @@ def load_meta(path=None) -> dict:
 
 def load_umap(path=None) -> dict:
     """Precomputed 2-D UMAP coordinates: {"rows": (m,) corpus rows, encoder: (m, 2)}."""
-    rec = load_manifest(path).get("umap")
+    manifest = load_manifest(path)
+    rec = manifest.get("umap")
     if rec is None:
+        if not corpus_source(manifest["corpus"]["package"]).umap:
+            raise DataError(f"no UMAP coordinates ship with {manifest['corpus']['name']}: "
+                            "they are made for BBC News only")
         raise DataError(f"no UMAP coordinates in the manifest; run "
                         f"`{_rebuild(data_dir(path))} --umap`")
     with np.load(_verified(data_dir(path) / rec["file"], rec["sha256"])) as z:
