@@ -28,15 +28,17 @@ from scipy.linalg import eigh, svd
 from tqdm.auto import tqdm
 
 from ._checks import as_embeddings, check_int, check_neighbors
-from ._parallel import cross_product, one_blas_thread, parallel_blocks
+from ._parallel import (
+    block_starts,
+    cross_product,
+    one_blas_thread,
+    parallel_blocks,
+    run_blocks,
+)
 from .metrics import Scores, evaluate_mapped
-from .neighbors import topk
+from .neighbors import top_columns
 from .preprocess import center_normalize, training_mean, unit_rows
 from .procrustes import procrustes
-
-#: Stochastic induction draws its choice among each row's top candidates only: enough of them
-#: that all are dropped with probability (1 - p)^candidates below this.
-ALL_DROPPED = 1e-9
 
 
 def normalize(X, mean=None, name: str = "X") -> tuple:
@@ -63,26 +65,68 @@ def sorted_similarities(X: np.ndarray) -> np.ndarray:
     return normalize(root, name="sorted similarities")[0]
 
 
-def csls_choice(Q: np.ndarray, X: np.ndarray, r_X: np.ndarray, keep_prob: float,
-                rng: np.random.Generator) -> np.ndarray:
-    """For each row q of Q, the row x of X with the best CSLS score among those kept.
+def _row_blocks(n_A: int, n_B: int) -> list:
+    """Slices of A rows whose blocks of similarities to the n_B rows of B ``run_blocks``
+    computes in its workers (``block_starts``: no n_A x n_B matrix is ever held)."""
+    starts = block_starts(n_A, n_B)
+    return [slice(start, start + starts.step) for start in starts]
 
-    Q: (n_q, r), X: (n_x, r); r_X: (n_x,) each X row's mean similarity to its nearest Q rows.
-    CSLS(q, x) = 2 q.x - r_Q(q) - r_X(x): for one q its best x maximises q.x - r_X(x) / 2,
-    the inner product of [q, -1/2] with [x, r_X(x)], so the blocked ``topk`` finds it.
-    keep_prob < 1 keeps each score with that probability: the choice is the best kept one,
-    drawn among each row's top candidates (``ALL_DROPPED``; should all of them be dropped,
-    the best is taken). Returns (n_q,) int64 indices into X.
+
+def mutual_top_similarities(M_A: np.ndarray, M_B: np.ndarray, k: int) -> tuple:
+    """The k largest similarities of each A row among the B rows, and of each B row among
+    the A rows, from one blocked pass over the similarities M_A M_B^T.
+
+    M_A: (n_A, r), M_B: (n_B, r); 1 <= k < min(n_A, n_B). Returns ((n_A, k), (n_B, k))
+    float32, each row unordered. Each block of A rows gives its rows' top k
+    (``top_columns``) and its columns' top k, which are merged once all blocks are done.
     """
-    n_cand = 1 if keep_prob >= 1 else int(np.ceil(np.log(ALL_DROPPED) / np.log1p(-keep_prob)))
-    n_cand = min(n_cand, len(X) - 1)
-    idx, score = topk(np.hstack([Q, np.full((len(Q), 1), -0.5, np.float32)]),
-                      np.hstack([X, r_X[:, None]]), n_cand)
-    if keep_prob < 1:
-        keep = rng.random(score.shape) < keep_prob
-        keep[~keep.any(axis=1)] = True
-        score = np.where(keep, score, -np.inf)
-    return idx[np.arange(len(idx)), score.argmax(axis=1)]
+    blocks = _row_blocks(len(M_A), len(M_B))
+    top_A = np.empty((len(M_A), k), np.float32)
+    column_tops = [None] * len(blocks)
+
+    def block(i):
+        S = M_A[blocks[i]] @ M_B.T
+        top_A[blocks[i]] = top_columns(S, k)[1]
+        n = len(S)
+        column_tops[i] = S if n <= k else np.partition(S, n - k, axis=0)[n - k:]
+
+    run_blocks(block, range(len(blocks)))
+    tops = np.concatenate(column_tops)
+    return top_A, np.partition(tops, len(tops) - k, axis=0)[len(tops) - k:].T
+
+
+def csls_choices(M_A: np.ndarray, M_B: np.ndarray, r_A: np.ndarray, r_B: np.ndarray,
+                 keep_prob: float = 1.0, rng: np.random.Generator | None = None) -> tuple:
+    """Each A row's best B row and each B row's best A row by CSLS, among the similarities
+    kept (section 3.3's retrieval and stochastic induction), in one blocked pass.
+
+    M_A: (n_A, r), M_B: (n_B, r); r_A: (n_A,) each A row's mean similarity to its nearest B
+    rows, r_B: (n_B,) the same for B. CSLS(a, b) = 2 a.b - r_A(a) - r_B(b): for one A row
+    its best B row maximises a.b - r_B(b) / 2, and for one B row its best A row maximises
+    a.b - r_A(a) / 2. keep_prob < 1 drops each similarity with probability 1 - keep_prob
+    first (one draw per entry, for both directions; rng: a ``numpy.random.Generator``).
+    Returns (forward: (n_A,), backward: (n_B,)) int64 row indices into M_B and M_A.
+    """
+    blocks = _row_blocks(len(M_A), len(M_B))
+    seeds = (rng or np.random.default_rng()).integers(2**63, size=len(blocks))
+    forward = np.empty(len(M_A), np.int64)
+    best = np.empty((len(blocks), len(M_B)), np.float32)  # per block: each column's best
+    where = np.empty((len(blocks), len(M_B)), np.int64)  # ... and the A row holding it
+    columns = np.arange(len(M_B))
+
+    def block(i):
+        rows = blocks[i]
+        S = M_A[rows] @ M_B.T
+        if keep_prob < 1:
+            drop = np.random.default_rng(seeds[i]).random(S.shape, np.float32) >= keep_prob
+            S[drop] = -np.inf
+        forward[rows] = (S - r_B / 2).argmax(axis=1)
+        S -= r_A[rows, None] / 2
+        top = S.argmax(axis=0)
+        best[i], where[i] = S[top, columns], top + rows.start
+
+    run_blocks(block, range(len(blocks)))
+    return forward, where[best.argmax(axis=0), columns]
 
 
 def csls_dictionary(M_A: np.ndarray, M_B: np.ndarray, k: int = 10, keep_prob: float = 1.0,
@@ -90,20 +134,20 @@ def csls_dictionary(M_A: np.ndarray, M_B: np.ndarray, k: int = 10, keep_prob: fl
     """A dictionary by CSLS retrieval in both directions (section 3.3).
 
     M_A: (n_A, r), M_B: (n_B, r) rows in one space (inner products as similarities); k: the
-    CSLS neighbourhood. Every A row is paired with its CSLS choice among the B rows and every
-    B row with its choice among the A rows (``csls_choice``, keeping each similarity with
-    probability keep_prob). Returns (src, trg, objective): (n_A + n_B,) int64 row indices
-    into M_A and M_B, and the mean, over both directions, of each row's best similarity
-    (what the dictionary would reach by plain nearest neighbours: self-learning's objective).
+    CSLS neighbourhood (r_A, r_B: the mean of each row's k largest similarities). Every A
+    row is paired with its CSLS choice among the B rows and every B row with its choice
+    among the A rows (``csls_choices``, keeping each similarity with probability
+    keep_prob). Two blocked passes over the similarities. Returns (src, trg, objective):
+    (n_A + n_B,) int64 row indices into M_A and M_B, and the mean, over both directions, of
+    each row's best similarity (what the dictionary would reach by plain nearest
+    neighbours: self-learning's objective).
     """
-    rng = np.random.default_rng() if rng is None else rng
-    _, sim_A = topk(M_A, M_B, k)  # every A row's k best similarities among the B rows
-    _, sim_B = topk(M_B, M_A, k)
-    forward = csls_choice(M_A, M_B, sim_B.mean(axis=1), keep_prob, rng)
-    backward = csls_choice(M_B, M_A, sim_A.mean(axis=1), keep_prob, rng)
+    top_A, top_B = mutual_top_similarities(M_A, M_B, k)
+    forward, backward = csls_choices(M_A, M_B, top_A.mean(axis=1), top_B.mean(axis=1),
+                                     keep_prob, rng)
     src = np.concatenate([np.arange(len(M_A)), backward])
     trg = np.concatenate([forward, np.arange(len(M_B))])
-    objective = (sim_A.max(axis=1).mean() + sim_B.max(axis=1).mean()) / 2
+    objective = (top_A.max(axis=1).mean() + top_B.max(axis=1).mean()) / 2
     return src, trg, float(objective)
 
 
