@@ -1,15 +1,20 @@
 """The paper's pipeline and the kit's variants on every level of the ladder.
 
     python benchmarks/ladder.py [--levels 1 2 3 4] [--seeds 0 1 2 3 4]
-                                [--methods paper symmetric gw-transport] [--tol 0.707]
-                                [--subset]
+                                [--methods paper symmetric gw-transport vecmap] [--tol 0.707]
+                                [--vecmap-iter 40] [--subset]
 
 For each level and seed, fits ``MiniVec2Vec`` with each of ``minivec.METHODS``: "paper"
 (the paper's hyperparameters s=30, c=20, 30 QAP restarts, k=50, n_s=10,000, k'=50, c'=500,
 alpha=0.5, T=100 as the cap of Refine-1, which stops by its unsupervised test ``tol``;
 anchor runs in parallel processes), "symmetric" (``symmetric=True``, sharing the paper's
 anchor stage through the estimator's ``memory``, so only Refine-1 differs) and "gw-transport" (the
-Gromov-Wasserstein start, then Refine-1 by entropic transport). Prints a Markdown table:
+Gromov-Wasserstein start, then Refine-1 by entropic transport); on request also "vecmap", the
+peer method ``minivec.baselines.vecmap`` (VecMap's fully unsupervised method at the paper's
+settings, its self-learning capped at ``--vecmap-iter`` iterations): its "initial" is the map
+of its initial dictionary, its Refine-1 column its final maps after self-learning, and it has
+no Refine-2; it maps both spaces into a shared one, where its pairs are scored in both
+directions. Prints a Markdown table:
 mean cosine / top-1 / mean rank over the held-out pairs after each stage, the final map's
 top-1 and mean rank in the reverse direction (B to A, with W^T), Refine-1 iterations run,
 and seconds (the start plus the method's own refinements); then, per level and method, the
@@ -27,9 +32,15 @@ import time
 import numpy as np
 
 from minivec import METHODS, MiniVec2Vec, evaluate
+from minivec.baselines import vecmap
 from minivec.data import LADDER, ladder
 from minivec.refine import DEFAULT_TOL
 from minivec.report import reference_rows, stage_rows
+
+#: VecMap's self-learning cap: the paper runs it to convergence, at least 250 iterations at
+#: its settings (p doubles four times, after 50 stalled iterations each); the cap keeps a
+#: level-3 row to a few minutes.
+VECMAP_ITER = 40
 
 
 def final(row: dict) -> dict:
@@ -41,26 +52,43 @@ def fmt(row: dict) -> str:
     return f"{row['mean_cosine']:.3f} / {row['top1']:.3f} / {row['mean_rank']:.1f}"
 
 
-def fit_methods(pair, data, seed: int, tol, methods: list, memory) -> list:
+def fit_methods(pair, data, seed: int, tol, methods: list, memory, vecmap_iter: int) -> list:
     """One row per method for one pair (``data``: its ``prepare()``) and seed: stage scores,
-    reverse scores, seconds (a start served from ``memory``, the estimator's cache of
-    starts, is timed where computed)."""
+    reverse scores, Refine-1 iterations, seconds (a start served from ``memory``, the
+    estimator's cache of starts, is timed where computed)."""
     est = MiniVec2Vec(random_state=seed, verbose=False, eval_every=1000, n_jobs=-1, tol=tol,
                       memory=memory)
     defaults = {key: est.get_params()[key] for key in set().union(*METHODS.values())}
-    rows, starts = [], {}
-    for method in methods:
-        t0 = time.perf_counter()
-        est.set_params(**{**defaults, **METHODS[method]})
-        est.fit(pair.X_A, pair.X_B, eval_pairs=(pair.E_A, pair.E_B))
-        stages = {r["stage"]: r for r in stage_rows(est.history_)}
-        back = evaluate(est.W_.T, data.E_B, data.E_A)
-        start = starts.setdefault(est.init, est.history_[0]["seconds"])
-        refine = time.perf_counter() - t0 - est.history_[0]["seconds"]
-        rows.append({"method": method, "seed": seed, "stages": stages, "reverse": back,
-                     "iters": est.n_iter_, "start_seconds": start,
-                     "seconds": start + refine})
-    return rows
+    starts = {}
+    return [{"method": method, "seed": seed,
+             **(fit_vecmap(pair, seed, vecmap_iter) if method == "vecmap" else
+                fit_minivec(est, {**defaults, **METHODS[method]}, pair, data, starts))}
+            for method in methods]
+
+
+def fit_minivec(est, params: dict, pair, data, starts: dict) -> dict:
+    """The row of ``est`` fitted with ``params``; ``starts`` holds the seconds of each start
+    computed so far, by kind, for a start the estimator's cache serves again."""
+    t0 = time.perf_counter()
+    est.set_params(**params)
+    est.fit(pair.X_A, pair.X_B, eval_pairs=(pair.E_A, pair.E_B))
+    stages = {r["stage"]: r for r in stage_rows(est.history_)}
+    start = starts.setdefault(est.init, est.history_[0]["seconds"])
+    refine = time.perf_counter() - t0 - est.history_[0]["seconds"]
+    return {"stages": stages, "reverse": evaluate(est.W_.T, data.E_B, data.E_A),
+            "iters": est.n_iter_, "start_seconds": start, "seconds": start + refine}
+
+
+def fit_vecmap(pair, seed: int, max_iter: int) -> dict:
+    """The row of VecMap: its initial dictionary's map as "initial", its final maps as
+    "refine1" (iterations: self-learning's), scored in its shared space."""
+    t0 = time.perf_counter()
+    fit = vecmap(pair.X_A, pair.X_B, max_iter=max_iter, random_state=seed, verbose=False)
+    seconds = time.perf_counter() - t0
+    stages = {"initial": fit.initial.evaluate(pair.E_A, pair.E_B).as_dict(),
+              "refine1": fit.final.evaluate(pair.E_A, pair.E_B).as_dict()}
+    return {"stages": stages, "reverse": fit.final.evaluate(pair.E_A, pair.E_B, reverse=True),
+            "iters": fit.n_iter, "start_seconds": fit.initial_seconds, "seconds": seconds}
 
 
 def meets_goal(row: dict) -> bool:
@@ -72,13 +100,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levels", type=int, nargs="+", default=sorted(LADDER))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    ap.add_argument("--methods", nargs="+", default=list(METHODS),
+                    choices=[*METHODS, "vecmap"])
     ap.add_argument("--tol", type=float, default=DEFAULT_TOL,
                     help="Refine-1's unsupervised stopping test (0: all T iterations)")
+    ap.add_argument("--vecmap-iter", type=int, default=VECMAP_ITER,
+                    help="cap on VecMap's self-learning iterations")
     ap.add_argument("--subset", action="store_true", help="the classroom subset (quick look)")
     args = ap.parse_args(argv)
     print("cells: mean cosine / top-1 / mean rank over the held-out pairs; reverse: top-1 / "
-          "mean rank of B to A with W^T\n")
+          "mean rank of B to A with W^T (vecmap: in its shared space)\n")
     print("| level | method | seed | initial | Refine-1 (iterations) | Refine-2 | reverse | "
           "start + refine s |")
     print("|---|---|---|---|---|---|---|---|")
@@ -91,7 +122,8 @@ def main(argv=None):
         data = pair.prepare()
         rows = []
         for seed in args.seeds:
-            for row in fit_methods(pair, data, seed, args.tol, args.methods, memory.name):
+            for row in fit_methods(pair, data, seed, args.tol, args.methods, memory.name,
+                                   args.vecmap_iter):
                 st, back = row["stages"], row["reverse"]
                 refine2 = fmt(st["refine2"]) if "refine2" in st else "skipped"
                 print(f"| {level} | {row['method']} | {seed} | {fmt(st['initial'])} | "

@@ -1,4 +1,5 @@
-"""Reference maps: identity, random orthogonal, and the supervised Procrustes ceiling."""
+"""Reference maps: identity, random orthogonal, the supervised Procrustes ceiling, and
+VecMap's fully unsupervised method (``vecmap``, from ``minivec.vecmap``), a peer method."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from scipy.stats import ortho_group
 
 from ._checks import as_embeddings, check_pairs, check_same_dim
 from .procrustes import procrustes
+from .vecmap import VecMapResult, vecmap
+
+__all__ = ["VecMapResult", "identity_map", "random_orthogonal", "supervised_procrustes",
+           "vecmap"]
 
 
 def identity_map(d_A: int, d_B: int) -> np.ndarray:

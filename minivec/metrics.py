@@ -36,8 +36,22 @@ def evaluate(W, E_A, E_B) -> Scores:
     E_A, E_B = as_embeddings(E_A, "E_A"), as_embeddings(E_B, "E_B")
     check_pairs(E_A, E_B)
     W = check_map(W, E_A.shape[1], E_B.shape[1])
-    M = unit_rows(E_A @ W)
-    B = unit_rows(E_B)
+    return evaluate_mapped(E_A @ W, E_B)
+
+
+def evaluate_mapped(M_A, M_B) -> Scores:
+    """``evaluate`` for held-out pairs already in one space: row i of M_A and row i of M_B
+    embed the same text; M_A: (n, r), M_B: (n, r). ``evaluate(W, E_A, E_B)`` is
+    ``evaluate_mapped(E_A @ W, E_B)``; a method that maps both spaces into a third one
+    (``minivec.vecmap``) is scored on its two mapped sides.
+    """
+    M_A, M_B = np.asarray(M_A, np.float32), np.asarray(M_B, np.float32)
+    if M_A.ndim != 2 or M_B.ndim != 2 or M_A.shape[1] != M_B.shape[1]:
+        raise ValueError(f"mapped pairs must be 2-D with equal columns, got shapes {M_A.shape} "
+                         f"and {M_B.shape}")
+    check_pairs(M_A, M_B)
+    M = unit_rows(M_A)
+    B = unit_rows(M_B)
     true = np.einsum("ij,ij->i", M, B)
     ranks = np.empty(len(M), np.int64)
     starts = block_starts(len(M), len(B))
