@@ -9,7 +9,7 @@ For each level and seed, fits ``MiniVec2Vec`` with each of ``minivec.METHODS``: 
 alpha=0.5, T=100 as the cap of Refine-1, which stops by its unsupervised test ``tol``;
 anchor runs in parallel processes), "symmetric" (``symmetric=True``, sharing the paper's
 anchor stage through the estimator's ``memory``, so only Refine-1 differs) and "gw-transport" (the
-Gromov-Wasserstein start, then Refine-1 by entropic transport); on request also "vecmap", the
+Gromov-Wasserstein start, then Refine-1 by entropic transport); and "vecmap", the
 peer method ``minivec.baselines.vecmap`` (VecMap's fully unsupervised method at the paper's
 settings, its self-learning capped at ``--vecmap-iter`` iterations): its "initial" is the map
 of its initial dictionary, its Refine-1 column its final maps after self-learning, and it has
@@ -104,7 +104,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--levels", type=int, nargs="+", default=sorted(LADDER))
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    ap.add_argument("--methods", nargs="+", default=list(METHODS),
+    ap.add_argument("--methods", nargs="+", default=[*METHODS, "vecmap"],
                     choices=[*METHODS, "vecmap"])
     ap.add_argument("--tol", type=float, default=DEFAULT_TOL,
                     help="Refine-1's unsupervised stopping test (0: all T iterations)")
